@@ -1,0 +1,1 @@
+//! crm shell (`crm configure`) syntax for the CIB model.

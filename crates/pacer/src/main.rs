@@ -1,0 +1,44 @@
+//! `pacer`: the command-line front end. Parses arguments, calls the library
+//! crates, maps errors to exit codes. Nothing else lives here.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod configure;
+mod simulate;
+
+/// pacer: a high-availability cluster resource manager compatible with Pacemaker.
+#[derive(Parser, Debug)]
+#[command(name = "pacer", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show a CIB's cluster status and what the cluster would do (like crm_simulate).
+    Simulate(simulate::Args),
+    /// Read and write the configuration in crm shell syntax.
+    #[command(subcommand)]
+    Configure(configure::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match try_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pacer: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Simulate(args) => simulate::run(args),
+        Command::Configure(cmd) => configure::run(cmd),
+    }
+}
