@@ -126,7 +126,9 @@ impl AttrValue for bool {
 
 impl AttrValue for Score {
     fn parse_attr(s: &str) -> Result<Self, String> {
-        Score::parse(s).map_err(|e| e.to_string())
+        Score::parse(s).map_err(|_| {
+            "a score: an integer, INFINITY, +INFINITY, -INFINITY, red, yellow or green".to_string()
+        })
     }
     fn to_attr(&self) -> String {
         self.to_string()
