@@ -97,12 +97,18 @@ impl Element {
                 message: e.to_string(),
             }
         })?;
-        Ok(Self::from_node(&doc, doc.root_element()))
+        // Line starts, for turning byte offsets into line numbers in O(log n)
+        // (roxmltree's own lookup scans from the start of the text each time).
+        let line_starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Ok(Self::from_node(&line_starts, doc.root_element()))
     }
 
-    fn from_node(doc: &roxmltree::Document, node: roxmltree::Node) -> Element {
+    fn from_node(line_starts: &[usize], node: roxmltree::Node) -> Element {
         let mut el = Element::new(qualified_name(node.tag_name()));
-        el.line = doc.text_pos_at(node.range().start).row;
+        let offset = node.range().start;
+        el.line = line_starts.partition_point(|&s| s <= offset) as u32;
         el.attrs = node
             .attributes()
             .map(|a| {
@@ -118,7 +124,7 @@ impl Element {
         let mut text = String::new();
         for child in node.children() {
             if child.is_element() {
-                el.children.push(Self::from_node(doc, child));
+                el.children.push(Self::from_node(line_starts, child));
             } else if child.is_text() {
                 if let Some(t) = child.text() {
                     text.push_str(t);
