@@ -25,9 +25,12 @@
 pub mod check;
 pub mod element;
 pub mod error;
+pub mod idref;
 pub mod iso8601;
 pub mod model;
+pub mod nvpair;
 pub mod read;
+pub mod rules;
 pub mod score;
 pub mod value;
 pub mod write;
