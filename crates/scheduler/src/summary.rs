@@ -308,6 +308,9 @@ fn resource_list(out: &mut Out, st: &ClusterState, opts: ShowOptions, spacer: bo
         if !partially && !opts.inactive {
             continue;
         }
+        if filtered_by_node(st, rsc) {
+            continue;
+        }
         header.open(out, spacer, title);
         if print_resource(out, st, rsc, opts) {
             any = true;
@@ -325,6 +328,13 @@ fn resource_list(out: &mut Out, st: &ClusterState, opts: ShowOptions, spacer: bo
         );
     }
     header.close(out);
+}
+
+/// Active, yet placed on no node (`pcmk__rsc_filtered_by_node` with every
+/// node allowed): unmanaged resources on offline nodes are active, but their
+/// parents never learn a location, and such parents are not shown.
+fn filtered_by_node(st: &ClusterState, rsc: RscId) -> bool {
+    st.is_active(rsc, false) && st.rsc(rsc).running_on.is_empty()
 }
 
 /// Prints one resource by kind; returns whether anything was printed.
@@ -640,6 +650,9 @@ fn print_clone(out: &mut Out, st: &ClusterState, rsc: RscId, opts: ShowOptions) 
     for &child in &r.children {
         let c = st.rsc(child);
         let partially = st.is_active(child, false);
+        if filtered_by_node(st, child) {
+            continue;
+        }
         let mut print_full = false;
         if r.flags.unique {
             if partially || !r.flags.orphan {
@@ -793,6 +806,9 @@ fn print_bundle(out: &mut Out, st: &ClusterState, rsc: RscId, opts: ShowOptions)
     );
     let mut header = Header::new();
     for rep in &b.replicas {
+        if filtered_by_node(st, rep.container) {
+            continue;
+        }
         header.open(out, false, &title);
         let shown = rep.child.unwrap_or(rep.container);
         let mut name = match rep.remote {
