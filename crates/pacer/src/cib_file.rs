@@ -1,0 +1,111 @@
+//! CIB files on disk: where one is, and replacing one atomically.
+//!
+//! A CIB file is replaced, never edited in place: the new text goes to a
+//! temporary file in the same directory, which is flushed to disk and renamed
+//! over the target; then the directory itself is flushed so the rename
+//! survives a crash. Readers see the old file or the new one, never a mix,
+//! and on any error the old file is left exactly as it was.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The CIB file to work on: `--cib FILE`, else the `CIB_file` environment
+/// variable (the one Pacemaker's tools and crmsh honour).
+pub fn resolve(cli: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = cli {
+        return Some(p.to_path_buf());
+    }
+    std::env::var_os("CIB_file")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Reads a CIB file; `None` when it does not exist.
+pub fn read(path: &Path) -> io::Result<Option<String>> {
+    match fs::read_to_string(path) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces `path` with `contents` atomically (temp file, fsync, rename,
+/// fsync of the directory). On error the original file is untouched and the
+/// temporary file is removed.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?
+        .to_string_lossy()
+        .into_owned();
+    let (tmp_path, mut tmp) = create_temp(&dir, &name)?;
+    let result = (|| {
+        tmp.write_all(contents)?;
+        tmp.sync_all()?;
+        drop(tmp);
+        fs::rename(&tmp_path, path)?;
+        // Make the rename itself durable.
+        File::open(&dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp_path);
+    }
+    result
+}
+
+/// A new file `.NAME.tmp-PID-N` in `dir` that did not exist before.
+fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
+    const ATTEMPTS_MAX: u32 = 100;
+    let pid = std::process::id();
+    let mut last_err = None;
+    for n in 0..ATTEMPTS_MAX {
+        let p = dir.join(format!(".{name}.tmp-{pid}-{n}"));
+        match OpenOptions::new().write(true).create_new(true).open(&p) {
+            Ok(f) => return Ok((p, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| io::Error::other("no free temporary file name")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("pacer-cib-file-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).expect("scratch dir");
+        d
+    }
+
+    #[test]
+    fn replaces_and_leaves_no_temp_files() {
+        let d = scratch("replace");
+        let f = d.join("cib.xml");
+        fs::write(&f, "old").expect("write");
+        write_atomic(&f, b"new").expect("atomic write");
+        assert_eq!(fs::read_to_string(&f).expect("read"), "new");
+        let names: Vec<_> = fs::read_dir(&d)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .collect();
+        assert_eq!(names.len(), 1);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_original() {
+        let d = scratch("fail");
+        let f = d.join("missing-dir").join("cib.xml");
+        assert!(write_atomic(&f, b"x").is_err());
+        assert!(read(&f).expect("read").is_none());
+        let _ = fs::remove_dir_all(&d);
+    }
+}
