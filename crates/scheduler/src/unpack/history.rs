@@ -228,8 +228,9 @@ impl<'a> Unpacker<'a> {
                 if !ready {
                     continue;
                 }
-            } else if !(self.st.options.stonith_enabled || self.st.options.shutdown_lock)
-                && !self.st.node(nid).online
+            } else if !(self.st.options.stonith_enabled
+                || self.st.options.shutdown_lock
+                || self.st.node(nid).online)
             {
                 continue;
             }
@@ -572,14 +573,16 @@ impl<'a> Unpacker<'a> {
                 return;
             }
             EXEC_NOT_CONNECTED => {
-                if self.st.is_guest_or_remote(nid) {
-                    if let Some(conn) = self.st.node(nid).remote_rsc {
-                        if self.st.rsc(conn).flags.managed {
-                            let f = &mut self.st.resources[conn.0].flags;
-                            f.failed = true;
-                            f.stop = true;
-                        }
-                    }
+                let conn = self
+                    .st
+                    .node(nid)
+                    .remote_rsc
+                    .filter(|_| self.st.is_guest_or_remote(nid))
+                    .filter(|&c| self.st.rsc(c).flags.managed);
+                if let Some(c) = conn {
+                    let f = &mut self.st.resources[c.0].flags;
+                    f.failed = true;
+                    f.stop = true;
                 }
             }
             EXEC_ERROR | EXEC_ERROR_HARD | EXEC_ERROR_FATAL | EXEC_TIMEOUT | EXEC_NOT_SUPPORTED

@@ -151,9 +151,7 @@ impl Unpacker<'_> {
         for r in &cib.configuration.resources {
             match r {
                 cib::Resource::Primitive(p) if is_remote_primitive(p) => {
-                    if self.st.find_node(&p.id).is_none() {
-                        self.create_node(&p.id, &p.id, NodeKind::Remote, None);
-                    }
+                    self.ensure_remote_node(&p.id)
                 }
                 cib::Resource::Primitive(p) => self.expand_guest(p),
                 cib::Resource::Group(g) => {
@@ -165,6 +163,12 @@ impl Unpacker<'_> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    fn ensure_remote_node(&mut self, name: &str) {
+        if self.st.find_node(name).is_none() {
+            self.create_node(name, name, NodeKind::Remote, None);
         }
     }
 
@@ -495,7 +499,9 @@ impl Unpacker<'_> {
             n.maintenance = true;
         }
         if let Some(d) = n.attrs.get("resource-discovery-enabled") {
-            if !is_true(Some(d)) && !(is_remote && !stonith) {
+            // Remote nodes may disable discovery only while fencing is on.
+            let allowed = !is_remote || stonith;
+            if !is_true(Some(d)) && allowed {
                 n.rsc_discovery_enabled = false;
             }
         }

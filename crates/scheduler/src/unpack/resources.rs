@@ -15,21 +15,18 @@ use super::Unpacker;
 use crate::state::*;
 use crate::util::{eq_ci, glib_sort, parse_int};
 
-/// What an agent standard supports (`pcmk_get_ra_caps`).
+/// What an agent standard supports (`pcmk_get_ra_caps`), as far as
+/// unpacking cares.
 pub(crate) struct RaCaps {
-    pub provider: bool,
     pub unique: bool,
     pub promotable: bool,
-    pub fence_params: bool,
 }
 
 pub(crate) fn ra_caps(class: &str) -> RaCaps {
     let c = class.to_ascii_lowercase();
     RaCaps {
-        provider: c == "ocf",
         unique: c == "ocf" || c == "stonith",
         promotable: c == "ocf",
-        fence_params: c == "stonith",
     }
 }
 
