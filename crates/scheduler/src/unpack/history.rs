@@ -1134,6 +1134,13 @@ impl<'a> Unpacker<'a> {
                     }
                 }
             }
+            _ if target_node.is_some_and(|t| self.st.node(t).online)
+                && self.unknown_on_node(&rsc_id, &target) =>
+            {
+                // No history at all on an online target: it was cleaned up,
+                // and a probe will tell (upstream fix for cleaned
+                // migrate_from history).
+            }
             _ => match target_node.filter(|&t| !target_newer_state && self.st.node(t).online) {
                 Some(t) => {
                     self.add_running(rsc, t, false);
@@ -1216,8 +1223,12 @@ impl<'a> Unpacker<'a> {
     fn process_rsc_state(&mut self, rsc: RscId, nid: NodeId, on_fail: OnFail) {
         if self.st.rsc(rsc).role != Role::Unknown {
             let mut iter = Some(rsc);
+            let node_id = self.st.node(nid).id.clone();
             while let Some(i) = iter {
-                self.st.resources[i.0].known_on.insert(nid);
+                let known = &self.st.resources[i.0].known_on;
+                if !known.iter().any(|&k| self.st.node(k).id == node_id) {
+                    self.st.resources[i.0].known_on.insert(nid);
+                }
                 if self.st.rsc(i).flags.unique {
                     break;
                 }
@@ -1451,6 +1462,21 @@ trait NoOps {
 
 impl NoOps for Option<&LrmResource> {
     fn is_none_or_no_ops(&self) -> bool {
-        self.map_or(true, |lr| lr.ops.is_empty())
+        self.map_or(true, |lr| {
+            !lr.ops
+                .iter()
+                .any(|op| op.extra_rc_present() && op.rc_code != Some(193))
+        })
+    }
+}
+
+trait RcPresent {
+    fn extra_rc_present(&self) -> bool;
+}
+
+impl RcPresent for LrmRscOp {
+    /// The entry records a result code at all.
+    fn extra_rc_present(&self) -> bool {
+        self.rc_code.is_some()
     }
 }

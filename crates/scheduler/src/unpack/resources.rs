@@ -748,19 +748,38 @@ impl Unpacker<'_> {
         for c in self.st.rsc(rid).children.clone() {
             self.location(c, node, score, symmetric);
         }
+        // Pacemaker keys allowed nodes by node id: a second node with the
+        // same id shares the first one's entry.
+        let key = self.same_id_entry(rid, node).unwrap_or(node);
         let weight = self.st.node(node).weight;
         let entry = self.st.resources[rid.0]
             .allowed_nodes
-            .entry(node)
+            .entry(key)
             .or_insert(weight);
         *entry += score;
+    }
+
+    fn same_id_entry(&self, rid: RscId, node: NodeId) -> Option<NodeId> {
+        let id = &self.st.node(node).id;
+        self.st
+            .rsc(rid)
+            .allowed_nodes
+            .keys()
+            .copied()
+            .find(|&n| self.st.node(n).id == *id)
     }
 
     /// Replaces a resource's allowed nodes by every node at `score`.
     pub(crate) fn ban_everywhere(&mut self, rid: RscId, score: Score) {
         let order = self.st.node_order.clone();
-        let r = &mut self.st.resources[rid.0];
-        r.allowed_nodes = order.into_iter().map(|n| (n, score)).collect();
+        let mut table: Vec<(NodeId, Score)> = Vec::new();
+        for n in order {
+            // Same-id nodes replace each other, as in a table keyed by id.
+            let id = &self.st.node(n).id;
+            table.retain(|(m, _)| self.st.node(*m).id != *id);
+            table.push((n, score));
+        }
+        self.st.resources[rid.0].allowed_nodes = table.into_iter().collect();
     }
 
     fn unpack_bundle(&mut self, rid: RscId, b: &cib::Bundle) -> bool {
