@@ -195,6 +195,12 @@ impl DateTime {
         dt
     }
 
+    /// The same instant seen from a zone `offset_seconds` east of UTC (kept
+    /// to the whole minute).
+    pub fn at_offset(&self, offset_seconds: i32) -> DateTime {
+        DateTime::from_epoch(self.epoch_seconds(), offset_seconds)
+    }
+
     /// A calendar date and time; `None` unless it is a real date and time
     /// (seconds 0–59, no leap seconds).
     pub fn from_ymd_hms(

@@ -149,6 +149,10 @@ pub struct RuleContext<'a> {
     /// there is none (Pacemaker 2.1.5 never passes one, see
     /// [`LocationRule::evaluate`]).
     pub role: Role,
+    /// The host's offset from UTC, in seconds. Pacemaker reads a rule's date
+    /// that has a time but no zone as local time, and a time without a date
+    /// as today's: see [`eval_date_expression`].
+    pub local_offset_s: i32,
     pub rsc: Option<RscInfo<'a>>,
     pub op: Option<OpInfo<'a>>,
     /// Present for location-constraint rules only.
@@ -165,6 +169,7 @@ impl<'a> RuleContext<'a> {
             now,
             node: None,
             role: Role::Unknown,
+            local_offset_s: 0,
             rsc: None,
             op: None,
             matched: None,
@@ -185,6 +190,13 @@ impl<'a> RuleContext<'a> {
     /// The role `#role` expressions test.
     pub fn role(mut self, role: Role) -> Self {
         self.role = role;
+        self
+    }
+
+    /// The host's offset from UTC in seconds (0, the default, for a host
+    /// keeping UTC).
+    pub fn local_offset_s(mut self, offset_s: i32) -> Self {
+        self.local_offset_s = offset_s;
         self
     }
 
@@ -356,7 +368,7 @@ impl<'c, 'a, 'r> Evaluator<'c, 'a, 'r> {
                 .node
                 .is_some_and(|node| eval_attr_expr(e, node, self.ctx.matched.as_ref())),
             RuleExpr::Date(d) => {
-                let (m, next) = eval_date_expression(d, &self.ctx.now);
+                let (m, next) = eval_date_expression(d, &self.ctx.now, self.ctx.local_offset_s);
                 if let Some(t) = next {
                     self.note_change(t);
                 }
@@ -651,23 +663,25 @@ fn eval_op_expr(e: &OpExpression, op: &OpInfo) -> bool {
 /// Evaluates a `date_expression` at `now` (Pacemaker's `pe__eval_date_expr`),
 /// with the time after which the result changes, if it can be told.
 ///
-/// `start` and `end` are parsed relative to `now` (see
-/// [`DateTime::parse_at`]); a missing `end` with a `duration` is `start`
-/// plus the duration (also for `lt`). An absent operation is `in_range`.
+/// `start` and `end` are parsed as Pacemaker parses them on a host
+/// `local_offset_s` east of UTC whose clock reads `now` (see
+/// [`DateTime::parse_at`]): a date with a time but no zone is local time, a
+/// time without a date is on `now`'s local date. A missing `end` with a
+/// `duration` is `start` plus the duration (also for `lt`). An absent operation is `in_range`.
 /// `in_range` needs `start` or `end` and includes both ends; `gt` needs
 /// `start`, `lt` needs `end` (both exclusive).
 pub fn eval_date_expression(
     expr: &DateExpression,
     now: &DateTime,
+    local_offset_s: i32,
 ) -> (DateMatch, Option<DateTime>) {
-    let start = expr
-        .start
-        .as_deref()
-        .and_then(|s| DateTime::parse_at(s, now).ok());
-    let mut end = expr
-        .end
-        .as_deref()
-        .and_then(|s| DateTime::parse_at(s, now).ok());
+    let clock = now.at_offset(local_offset_s);
+    let parse = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|s| DateTime::parse_at(s, &clock).ok())
+    };
+    let start = parse(&expr.start);
+    let mut end = parse(&expr.end);
     if let (Some(s), None, Some(d)) = (start, end, &expr.duration) {
         end = Some(add_duration_spec(s, d));
     }
@@ -1290,4 +1304,78 @@ fn duration_int(b: &[u8]) -> Option<(i32, usize)> {
         },
         off,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cib, Constraint};
+
+    /// Every rule of every location constraint of a (leniently read) CIB, by id.
+    fn rules_by_id(cib: &Cib) -> HashMap<String, &Rule> {
+        let mut out = HashMap::new();
+        for c in &cib.configuration.constraints {
+            if let Constraint::Location(l) = c {
+                for r in &l.rules {
+                    if let Some(id) = &r.id {
+                        out.insert(id.clone(), r);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn verdict(m: DateMatch) -> &'static str {
+        match m {
+            DateMatch::BeforeRange => "before",
+            DateMatch::WithinRange => "within",
+            DateMatch::AfterRange => "after",
+            DateMatch::Satisfied => "satisfied",
+            DateMatch::Undetermined => "undetermined",
+        }
+    }
+
+    /// 161 date expressions × their boundary dates × three time zones, each
+    /// checked with Pacemaker 2.1.5's `crm_rule -c -d DATE -r ID` (see
+    /// testdata/crm_rule_dates.py, which wrote both files).
+    #[test]
+    fn date_expressions_match_crm_rule() {
+        let xml = include_str!("testdata/crm_rule_dates.xml");
+        let table = include_str!("testdata/crm_rule_dates.tsv");
+        let (cib, _) = Cib::from_xml_lenient(xml).expect("fixture parses");
+        let rules = rules_by_id(&cib);
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for line in table.lines().filter(|l| !l.starts_with('#')) {
+            let f: Vec<&str> = line.split('\t').collect();
+            let [offset, date, id, expected] = f[..] else {
+                panic!("bad line {line:?}");
+            };
+            if expected == "unsupported-by-crm_rule" {
+                continue;
+            }
+            let offset: i32 = offset.parse().expect("offset");
+            // crm_rule reads -d with the zone's current offset.
+            let clock = DateTime::from_epoch(0, offset);
+            let now = DateTime::parse_at(date, &clock).expect("-d date parses");
+            let Some(RuleExpr::Date(expr)) = rules[id].exprs.first() else {
+                panic!("{id} is not a date rule");
+            };
+            let got = verdict(eval_date_expression(expr, &now, offset).0);
+            checked += 1;
+            if got != expected {
+                failures.push(format!(
+                    "offset {offset} date {date:?} {id}: crm_rule {expected}, we {got}"
+                ));
+            }
+        }
+        assert!(checked > 1400, "{checked}");
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
 }
