@@ -110,11 +110,12 @@ fn sub_prefix(tag: &str) -> Option<&'static str> {
 }
 
 /// Elements crmsh leaves without an id.
-const IDLESS: [&str; 11] = [
+const IDLESS: [&str; 12] = [
     "operations",
     "fencing-topology",
     "network",
     "docker",
+    "podman",
     "rkt",
     "storage",
     "select",

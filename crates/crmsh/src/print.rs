@@ -13,7 +13,8 @@
 //! they differ from the ones the parser would generate, so they survive a
 //! round trip (crmsh prints them only when something refers to them). Ids it
 //! cannot state (expressions, date specs, resource sets) are regenerated on
-//! reload, as with crmsh. Anything else the syntax cannot express (unknown
+//! reload, as with crmsh, and so are default values crm syntax cannot write
+//! (`boolean-op="and"`, a set's `sequential="true"`). Anything else the syntax cannot express (unknown
 //! attributes, nested rules, bundles, alerts, ACLs, fencing topology) is
 //! printed as `xml <element …>`, which `load` reads back unchanged.
 //!
@@ -194,7 +195,8 @@ fn statement(obj: &Element, target: &Element) -> String {
             break;
         }
     }
-    xml_form(target)
+    // `obj` wraps a defaults set in its section element; print that.
+    xml_form(obj)
 }
 
 /// Elements whose ids crm syntax cannot state: they are regenerated on load.
@@ -206,12 +208,23 @@ const UNSTATED: [&str; 5] = [
     "resource_set",
 ];
 
+/// What a reload must reproduce: everything but the ids crm syntax cannot
+/// state, and attributes written out at their default value that crm syntax
+/// has no way to write (`boolean-op="and"` of a rule, `sequential="true"` and
+/// `require-all="true"` of a resource set); these mean the same when absent.
 fn without_unstated_ids(el: &Element) -> Element {
     let mut e = el.clone();
     strip(&mut e);
     fn strip(e: &mut Element) {
         if UNSTATED.contains(&e.name.as_str()) {
             e.attrs.retain(|(k, _)| k != "id");
+        }
+        match e.name.as_str() {
+            "rule" => e.attrs.retain(|(k, v)| !(k == "boolean-op" && v == "and")),
+            "resource_set" => e
+                .attrs
+                .retain(|(k, v)| !((k == "sequential" || k == "require-all") && v == "true")),
+            _ => {}
         }
         for c in &mut e.children {
             strip(c);
