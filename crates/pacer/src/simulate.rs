@@ -66,7 +66,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
     let now = match &args.set_datetime {
         Some(when) => {
-            let Some(t) = scheduler::time::parse_iso8601(when) else {
+            let parsed = cib::iso8601::DateTime::parse(when)
+                .ok()
+                .filter(|d| d.is_valid())
+                .map(|d| d.epoch_seconds())
+                .or_else(|| scheduler::time::parse_iso8601(when));
+            let Some(t) = parsed else {
                 bail!("'{when}' is not an ISO 8601 date and time (e.g. 2024-01-31 12:00:00Z)");
             };
             if !args.quiet {

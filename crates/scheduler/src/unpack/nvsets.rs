@@ -15,15 +15,20 @@ use super::rules::{self, RuleCtx};
 use crate::util::{eq_ci, glib_sort};
 
 /// Every set and pair in the document by id, for resolving `id-ref`s.
-#[derive(Default)]
 pub struct IdIndex<'a> {
     sets: HashMap<&'a str, &'a NvSet>,
     pairs: HashMap<&'a str, &'a NvPair>,
+    /// The rule engine's index (rules may be `id-ref`s too).
+    pub refs: cib::idref::IdRefs<'a>,
 }
 
 impl<'a> IdIndex<'a> {
     pub fn build(cib: &'a Cib) -> Self {
-        let mut ix = IdIndex::default();
+        let mut ix = IdIndex {
+            sets: HashMap::new(),
+            pairs: HashMap::new(),
+            refs: cib::idref::IdRefs::new(cib),
+        };
         let c = &cib.configuration;
         for s in &c.crm_config {
             ix.add(s);
@@ -159,7 +164,7 @@ pub fn unpack_sets(
         b.score.cmp(&a.score)
     });
     for p in sorted {
-        if !rules::set_applies(p.set, ctx) {
+        if !rules::set_applies(p.set, ctx, &ix.refs) {
             continue;
         }
         for pair in &p.set.nvpairs {
