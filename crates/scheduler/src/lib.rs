@@ -10,6 +10,7 @@
 //! **API Boundary:** [`unpack`], [`state`] and [`summary`] are used by the
 //! `pacer` binary and by the later scheduler stages.
 
+pub mod input;
 pub mod state;
 pub mod summary;
 pub mod time;
