@@ -427,6 +427,22 @@ fn resolve_children(conf: &mut Element, obj: &mut Object) -> Result<()> {
             Some((l, p)) => (*l, p.to_vec()),
             None => continue,
         };
+        // Like crmsh, a resource is not silently taken from another container.
+        if parent.len() > 1 {
+            if let Some(owner) = get(conf, &parent) {
+                let owner_id = owner.attr("id").unwrap_or_default();
+                if owner_id != obj.el.attr("id").unwrap_or_default() {
+                    return Err(semantic(
+                        obj,
+                        format!(
+                            "resource '{r}' is already in {} \"{owner_id}\"; \
+                             take it out of there first",
+                            crate::parse::cli_name(&owner.name)
+                        ),
+                    ));
+                }
+            }
+        }
         let Some(parent_el) = get_mut(conf, &parent) else {
             continue;
         };

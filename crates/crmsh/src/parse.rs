@@ -372,9 +372,11 @@ fn classify_nv(tok: &str) -> Option<NvWord<'_>> {
 }
 
 /// `([^:]+):$` — a score or kind word like `100:`, `inf:`, `pingd:`.
+/// Unlike crmsh, a word with `=` is never a score: `name=:` is a pair whose
+/// value is `:` (crmsh would read a set score `name=`).
 fn score_word(tok: &str) -> Option<&str> {
     let s = tok.strip_suffix(':')?;
-    (!s.is_empty() && !s.contains(':')).then_some(s)
+    (!s.is_empty() && !s.contains(':') && !s.contains('=')).then_some(s)
 }
 
 /// What a score word means (crmsh's `validate_score`).

@@ -54,15 +54,62 @@ fn conf_xml(text: &str) -> Result<Element, String> {
     Ok(cib::write::configuration(&conf))
 }
 
-/// crmsh omits empty sections it never created; pacer's model writes the
-/// four mandatory ones. Compare with the mandatory sections present on both sides.
+/// crmsh omits empty sections it never created and leaves an emptied
+/// `<op_defaults/>` behind after `load replace`; pacer's model always writes
+/// the four mandatory sections and never an empty optional one. Compare with
+/// the mandatory sections present and empty optional ones absent.
 fn normalize(mut el: Element) -> Element {
-    for name in ["crm_config", "nodes", "resources", "constraints"] {
+    const MANDATORY: [&str; 4] = ["crm_config", "nodes", "resources", "constraints"];
+    el.children
+        .retain(|c| MANDATORY.contains(&c.name.as_str()) || !c.children.is_empty());
+    for name in MANDATORY {
         if el.child(name).is_none() {
             el.push(Element::new(name));
         }
     }
     el
+}
+
+/// Loading into an existing configuration (`update/NAME.base.crm`, then
+/// `NAME.update.crm` or `NAME.replace.crm`) gives what crmsh gave.
+#[test]
+fn update_and_replace_match_crmsh() {
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    let mut bases: Vec<PathBuf> = std::fs::read_dir(dir().join("update"))
+        .expect("update directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".base.crm"))
+        .collect();
+    bases.sort();
+    for base in bases {
+        let stem = base
+            .to_string_lossy()
+            .trim_end_matches(".base.crm")
+            .to_string();
+        let (second, method) = if Path::new(&format!("{stem}.update.crm")).exists() {
+            (format!("{stem}.update.crm"), crmsh::Method::Update)
+        } else {
+            (format!("{stem}.replace.crm"), crmsh::Method::Replace)
+        };
+        cases += 1;
+        let first = crmsh::load(&crmsh::empty_cib(), &read(&base), crmsh::Method::Replace)
+            .expect("base loads");
+        let got = match crmsh::load(&first, &read(Path::new(&second)), method) {
+            Ok(c) => normalize(cib::write::configuration(&c.configuration)),
+            Err(e) => {
+                failures.push(format!("{second}: {e}"));
+                continue;
+            }
+        };
+        let want =
+            normalize(Element::parse(&read(Path::new(&format!("{stem}.xml")))).expect("xml"));
+        if let Some(d) = got.semantic_diff(&want) {
+            failures.push(format!("{second}: {d}"));
+        }
+    }
+    assert!(cases >= 3, "only {cases} update cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

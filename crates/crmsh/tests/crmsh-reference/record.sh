@@ -68,4 +68,20 @@ for crm in [0-9]*.crm; do
     fi
     count=$((count + 1))
 done
+# Loading into an existing configuration: update/NAME.base.crm is loaded
+# first, then NAME.update.crm with `load update` or NAME.replace.crm with
+# `load replace`; the result is update/NAME.xml.
+for base in update/*.base.crm; do
+    name=${base%.base.crm}
+    if [ -e "$name.update.crm" ]; then method=update; else method=replace; fi
+    load "$base" "$work/base.xml" || { cat "$work/log" >&2; exit 1; }
+    if ! CIB_file="$work/cib.xml" crm -F configure load "$method" "$name.$method.crm" > "$work/log" 2>&1 \
+        || grep -q 'syntax' "$work/log"; then
+        echo "record.sh: crmsh rejected $name.$method.crm:" >&2
+        cat "$work/log" >&2
+        exit 1
+    fi
+    CIB_file="$work/cib.xml" cibadmin --query --scope configuration > "$name.xml"
+    count=$((count + 1))
+done
 echo "record.sh: recorded $count examples with crmsh $(dpkg-query -W -f='${Version}' crmsh 2>/dev/null || crm --version)"
