@@ -35,12 +35,15 @@ const SKIPPABLE: [&str; 12] = [
 /// Parses CIB text like Pacemaker: configuration problems it tolerates come
 /// back as warnings, and malformed entries it skips are dropped (also
 /// reported as warnings). Malformed XML is still an error.
-pub fn read_cib(text: &str) -> Result<(Cib, Vec<CibError>), CibError> {
-    let mut el = Element::parse(text)?;
+pub fn read_cib(text: &str) -> Result<(Cib, Vec<CibError>), Box<CibError>> {
+    let mut el = Element::parse(text).map_err(Box::new)?;
     let mut dropped = Vec::new();
     for _ in 0..MAX_REPAIRS {
         let cx = Ctx::new(Mode::Lenient);
-        let result = cib::check::check(&cx, &el).and_then(|()| cib::read::cib(&cx, &el));
+        let result = match cib::check::check(&cx, &el) {
+            Ok(()) => cib::read::cib(&cx, &el),
+            Err(e) => Err(e),
+        };
         match result {
             Ok(cib) => {
                 let mut warnings = cx.into_warnings();
@@ -49,20 +52,20 @@ pub fn read_cib(text: &str) -> Result<(Cib, Vec<CibError>), CibError> {
             }
             Err(e) => {
                 if !repair(&mut el, &e) {
-                    return Err(e);
+                    return Err(Box::new(e));
                 }
                 dropped.push(e);
             }
         }
     }
-    Err(CibError::Invalid {
+    Err(Box::new(CibError::Invalid {
         at: cib::Loc {
             element: "cib".into(),
             id: None,
             line: 0,
         },
         problem: format!("more than {MAX_REPAIRS} malformed entries"),
-    })
+    }))
 }
 
 /// Removes what made the read fail; false when it is not something
