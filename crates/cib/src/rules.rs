@@ -872,7 +872,11 @@ pub struct LocationRule<'a> {
     pub rule: &'a Rule,
     /// The role the resulting preference applies to; `None` for every role.
     /// `Unpromoted` applies to every role (a clone instance is unpromoted
-    /// before it can be promoted); `Started` is kept as written.
+    /// before it can be promoted); `Started` is kept as written. Pacemaker's
+    /// scheduler applies a filtered preference only while the resource's
+    /// next role is exactly that role (`pcmk__apply_location`), so a
+    /// `role="Started"` rule does not affect where a stopped resource is
+    /// placed.
     pub role_filter: Option<Role>,
     pub score: RuleScore,
 }
@@ -1371,6 +1375,174 @@ mod tests {
             }
         }
         assert!(checked > 1400, "{checked}");
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    /// The node attributes Pacemaker's scheduler gives each configured node
+    /// of a CIB without status attributes: the built-ins, then the node's
+    /// `instance_attributes`.
+    fn node_attrs(cib: &Cib, refs: &IdRefs) -> Vec<(String, BTreeMap<String, String>)> {
+        use crate::idref::SetKind;
+        use crate::nvpair::{cluster_options, unpack_nvsets, UnpackOptions};
+        let (options, _) = cluster_options(&cib.configuration, refs, DateTime::EPOCH);
+        let mut out = Vec::new();
+        for node in &cib.configuration.nodes {
+            let mut attrs = BTreeMap::new();
+            attrs.insert("#uname".to_string(), node.uname.clone());
+            attrs.insert("#id".to_string(), node.id.clone());
+            attrs.insert("#kind".to_string(), "cluster".to_string());
+            attrs.insert("#is_dc".to_string(), "false".to_string());
+            if let Some(name) = options.get("cluster-name") {
+                attrs.insert("#cluster-name".to_string(), name.clone());
+            }
+            let ctx = RuleContext::new(DateTime::EPOCH);
+            unpack_nvsets(
+                &node.instance_attributes,
+                SetKind::InstanceAttributes,
+                &ctx,
+                refs,
+                UnpackOptions::default(),
+                &mut attrs,
+            );
+            if !attrs.contains_key("#site-name") {
+                let site = attrs
+                    .get("site-name")
+                    .or(options.get("cluster-name"))
+                    .cloned();
+                if let Some(site) = site {
+                    attrs.insert("#site-name".to_string(), site);
+                }
+            }
+            out.push((node.uname.clone(), attrs));
+        }
+        out
+    }
+
+    /// Submatches of the two `rsc-pattern`s in the fixture (no regex engine here).
+    fn pattern_groups(pattern: &str, id: &str) -> Option<Vec<Option<String>>> {
+        let whole = Some(id.to_string());
+        match pattern {
+            "^pat-(.)$" => {
+                let rest = id.strip_prefix("pat-")?;
+                (rest.chars().count() == 1).then(|| vec![whole, Some(rest.to_string())])
+            }
+            "^pats-(.)(x)?$" => {
+                let rest = id.strip_prefix("pats-")?;
+                let mut chars = rest.chars();
+                let first = chars.next()?.to_string();
+                match chars.as_str() {
+                    "" => Some(vec![whole, Some(first), None]),
+                    "x" => Some(vec![whole, Some(first), Some("x".to_string())]),
+                    _ => None,
+                }
+            }
+            other => panic!("fixture pattern {other} not handled"),
+        }
+    }
+
+    /// 633 location rules (every operation × type × value over 24 node
+    /// values, built-ins, boolean combinations, nesting, id-refs, scores and
+    /// score-attributes, rule roles, value-source, rsc-pattern submatches)
+    /// scored on 24 nodes by Pacemaker 2.1.5's `crm_simulate -s` (see
+    /// testdata/crm_simulate_rules.py, which wrote both files).
+    #[test]
+    fn location_rules_match_crm_simulate() {
+        use crate::idref::SetKind;
+        use crate::model::Resource;
+        use crate::nvpair::{eval_nvsets, UnpackOptions};
+        let xml = include_str!("testdata/crm_simulate_rules.xml");
+        let table = include_str!("testdata/crm_simulate_rules.tsv");
+        let (cib, _) = Cib::from_xml_lenient(xml).expect("fixture parses");
+        let refs = IdRefs::new(&cib);
+        let nodes = node_attrs(&cib, &refs);
+        let now = DateTime::from_epoch(cib.execution_date.expect("execution-date"), 0);
+        let mut ours: HashMap<(String, String), Score> = HashMap::new();
+        for c in &cib.configuration.constraints {
+            let Constraint::Location(loc) = c else {
+                continue;
+            };
+            let targets: Vec<(&str, Option<Vec<Option<String>>>)> =
+                match (&loc.rsc, &loc.rsc_pattern) {
+                    (Some(r), _) => vec![(r.as_str(), None)],
+                    (None, Some(p)) => cib
+                        .configuration
+                        .resources
+                        .iter()
+                        .filter_map(|r| pattern_groups(p, r.id()).map(|g| (r.id(), Some(g))))
+                        .collect(),
+                    _ => continue,
+                };
+            for (rsc_id, groups) in targets {
+                let Some(Resource::Primitive(p)) = cib.find_resource(rsc_id) else {
+                    panic!("{rsc_id}");
+                };
+                let groups: Option<Vec<Option<&str>>> = groups
+                    .as_ref()
+                    .map(|g| g.iter().map(Option::as_deref).collect());
+                for rule in &loc.rules {
+                    let Some(lr) = LocationRule::resolve(rule, &refs, groups.as_deref()) else {
+                        continue;
+                    };
+                    if lr.role_filter.is_some() {
+                        // The scheduler applies such a rule only when the
+                        // resource's next role is that role; these stopped
+                        // primitives have none yet.
+                        continue;
+                    }
+                    for (uname, attrs) in &nodes {
+                        let node_ctx = RuleContext::new(now).node(attrs);
+                        let (params, _) = eval_nvsets(
+                            &p.instance_attributes,
+                            SetKind::InstanceAttributes,
+                            &node_ctx,
+                            &refs,
+                            UnpackOptions::default(),
+                        );
+                        let (mut meta, _) = eval_nvsets(
+                            &p.meta_attributes,
+                            SetKind::MetaAttributes,
+                            &node_ctx,
+                            &refs,
+                            UnpackOptions::default(),
+                        );
+                        meta.insert("id".to_string(), p.id.clone());
+                        let mut ctx = node_ctx.location(Some(&params), Some(&meta));
+                        if let Some(g) = &groups {
+                            ctx = ctx.submatches(g);
+                        }
+                        if let Some(score) = lr.evaluate(&ctx, &refs).score {
+                            let slot = ours.entry((rsc_id.to_string(), uname.clone())).or_default();
+                            *slot += score;
+                        }
+                    }
+                }
+            }
+        }
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for line in table.lines().filter(|l| !l.starts_with('#')) {
+            let f: Vec<&str> = line.split('\t').collect();
+            let [rsc, node, expected] = f[..] else {
+                panic!("bad line {line:?}");
+            };
+            let got = ours
+                .get(&(rsc.to_string(), node.to_string()))
+                .copied()
+                .unwrap_or_default()
+                .to_string();
+            checked += 1;
+            if got != expected {
+                failures.push(format!(
+                    "{rsc} on {node}: crm_simulate {expected}, we {got}"
+                ));
+            }
+        }
+        assert!(checked > 15_000, "{checked}");
         assert!(
             failures.is_empty(),
             "{} mismatches:\n{}",
