@@ -117,6 +117,24 @@ impl<'a> IdRefs<'a> {
         r
     }
 
+    /// A copy whose *rule* references resolve only within `scope` (and its
+    /// descendants), while sets and nvpairs still resolve in the whole
+    /// document. This is how Pacemaker resolves a rule `id-ref` inside a
+    /// clone instance: each instance is unpacked from a private copy of the
+    /// clone's child, so the rule search sees only that copy. Use it for the
+    /// sets of anything under a clone (pass the clone's child).
+    pub fn with_rule_scope(&self, scope: &'a Resource) -> IdRefs<'a> {
+        let mut inner = IdRefs::default();
+        for rsc in scope.walk() {
+            inner.add_resource(rsc);
+        }
+        IdRefs {
+            rules: inner.rules,
+            sets: self.sets.clone(),
+            nvpairs: self.nvpairs.clone(),
+        }
+    }
+
     fn add_status(&mut self, status: &'a Status) {
         for ns in &status.node_states {
             if let Some(t) = &ns.transient_attributes {

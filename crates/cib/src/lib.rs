@@ -32,6 +32,8 @@ pub mod nvpair;
 pub mod read;
 pub mod rules;
 pub mod score;
+#[cfg(test)]
+mod testutil;
 pub mod value;
 pub mod write;
 

@@ -192,3 +192,160 @@ fn apply_pairs<'a>(pairs: &'a [NvPair], refs: &IdRefs<'a>, overwrite: bool, into
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cib, Constraint, Resource};
+    use crate::rules::parse_interval_spec;
+    use std::collections::{BTreeSet, HashMap};
+
+    /// Every primitive with the clone child it is part of, if any.
+    fn primitives(cib: &Cib) -> Vec<(&crate::model::Primitive, Option<&Resource>)> {
+        fn walk<'a>(
+            r: &'a Resource,
+            clone_child: Option<&'a Resource>,
+            out: &mut Vec<(&'a crate::model::Primitive, Option<&'a Resource>)>,
+        ) {
+            match r {
+                Resource::Primitive(p) => out.push((p, clone_child)),
+                Resource::Clone(c) => walk(&c.child, Some(&c.child), out),
+                other => {
+                    for ch in other.children() {
+                        walk(ch, clone_child, out);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for r in &cib.configuration.resources {
+            walk(r, None, &mut out);
+        }
+        out
+    }
+
+    /// Instance attributes (per node) and monitor timeouts (op_defaults with
+    /// rsc/op expressions, then the op's own sets with overwrite) of 26
+    /// resources, as Pacemaker 2.1.5's `crm_simulate` writes them into the
+    /// transition graph (see testdata/crm_simulate_nvsets.py).
+    #[test]
+    fn instance_attributes_match_crm_simulate() {
+        let xml = include_str!("testdata/crm_simulate_nvsets.xml");
+        let table = include_str!("testdata/crm_simulate_nvsets.tsv");
+        let (cib, _) = Cib::from_xml_lenient(xml).expect("fixture parses");
+        let refs = IdRefs::new(&cib);
+        let nodes = crate::testutil::node_attrs(&cib, &refs);
+        let now = DateTime::from_epoch(cib.execution_date.expect("execution-date"), 0);
+
+        let mut expected: HashMap<(String, String), NvMap> = HashMap::new();
+        let mut expected_timeouts = BTreeSet::new();
+        for line in table.lines().filter(|l| !l.starts_with('#')) {
+            let f: Vec<&str> = line.split('\t').collect();
+            let [rsc, node, kind, name, value] = f[..] else {
+                panic!("bad line {line:?}");
+            };
+            match kind {
+                "param" => {
+                    expected
+                        .entry((rsc.to_string(), node.to_string()))
+                        .or_default()
+                        .insert(name.to_string(), value.to_string());
+                }
+                _ => {
+                    expected_timeouts.insert(format!("{rsc} {node} {name} {value}"));
+                }
+            }
+        }
+
+        let mut failures = Vec::new();
+        let mut got_timeouts = BTreeSet::new();
+        for (p, clone_child) in primitives(&cib) {
+            let placed: Vec<&str> = match clone_child {
+                Some(_) => vec!["n1", "n2", "n3"],
+                None => cib
+                    .configuration
+                    .constraints
+                    .iter()
+                    .filter_map(|c| match c {
+                        Constraint::Location(l) if l.rsc.as_deref() == Some(&p.id) => {
+                            l.node.as_deref()
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+            };
+            let scoped = clone_child.map(|c| refs.with_rule_scope(c));
+            let rule_refs = scoped.as_ref().unwrap_or(&refs);
+            for (uname, attrs) in nodes.iter().filter(|(u, _)| placed.contains(&u.as_str())) {
+                let ctx = RuleContext::new(now).node(attrs);
+                let (params, _) = eval_nvsets(
+                    &p.instance_attributes,
+                    SetKind::InstanceAttributes,
+                    &ctx,
+                    rule_refs,
+                    UnpackOptions::default(),
+                );
+                let want = expected
+                    .remove(&(p.id.clone(), uname.clone()))
+                    .unwrap_or_default();
+                if params != want {
+                    failures.push(format!(
+                        "{} on {uname}: crm_simulate {want:?}, we {params:?}",
+                        p.id
+                    ));
+                }
+                for op in p.operations.iter().flat_map(|o| &o.ops) {
+                    let interval_ms = parse_interval_spec(op.interval.raw()).expect("interval");
+                    let ctx = RuleContext::new(now)
+                        .rsc(
+                            p.class.as_ref().map(|c| c.raw()),
+                            p.provider.as_deref(),
+                            p.type_.as_deref(),
+                        )
+                        .op(&op.name, interval_ms);
+                    let mut meta = NvMap::new();
+                    if let Some(d) = &cib.configuration.op_defaults {
+                        let opts = UnpackOptions::default();
+                        unpack_nvsets(
+                            &d.meta_attributes,
+                            SetKind::MetaAttributes,
+                            &ctx,
+                            rule_refs,
+                            opts,
+                            &mut meta,
+                        );
+                    }
+                    let own = UnpackOptions {
+                        always_first: None,
+                        overwrite: true,
+                    };
+                    unpack_nvsets(
+                        &op.meta_attributes,
+                        SetKind::MetaAttributes,
+                        &ctx,
+                        rule_refs,
+                        own,
+                        &mut meta,
+                    );
+                    let timeout = meta
+                        .get("timeout")
+                        .and_then(|t| parse_interval_spec(t))
+                        .unwrap_or(20_000);
+                    got_timeouts.insert(format!("{} {uname} {interval_ms} {timeout}", p.id));
+                }
+            }
+        }
+        for ((rsc, node), want) in expected {
+            failures.push(format!(
+                "{rsc} on {node}: crm_simulate {want:?}, we did not place it"
+            ));
+        }
+        assert_eq!(got_timeouts, expected_timeouts);
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}

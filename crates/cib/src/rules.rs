@@ -1383,46 +1383,6 @@ mod tests {
         );
     }
 
-    /// The node attributes Pacemaker's scheduler gives each configured node
-    /// of a CIB without status attributes: the built-ins, then the node's
-    /// `instance_attributes`.
-    fn node_attrs(cib: &Cib, refs: &IdRefs) -> Vec<(String, BTreeMap<String, String>)> {
-        use crate::idref::SetKind;
-        use crate::nvpair::{cluster_options, unpack_nvsets, UnpackOptions};
-        let (options, _) = cluster_options(&cib.configuration, refs, DateTime::EPOCH);
-        let mut out = Vec::new();
-        for node in &cib.configuration.nodes {
-            let mut attrs = BTreeMap::new();
-            attrs.insert("#uname".to_string(), node.uname.clone());
-            attrs.insert("#id".to_string(), node.id.clone());
-            attrs.insert("#kind".to_string(), "cluster".to_string());
-            attrs.insert("#is_dc".to_string(), "false".to_string());
-            if let Some(name) = options.get("cluster-name") {
-                attrs.insert("#cluster-name".to_string(), name.clone());
-            }
-            let ctx = RuleContext::new(DateTime::EPOCH);
-            unpack_nvsets(
-                &node.instance_attributes,
-                SetKind::InstanceAttributes,
-                &ctx,
-                refs,
-                UnpackOptions::default(),
-                &mut attrs,
-            );
-            if !attrs.contains_key("#site-name") {
-                let site = attrs
-                    .get("site-name")
-                    .or(options.get("cluster-name"))
-                    .cloned();
-                if let Some(site) = site {
-                    attrs.insert("#site-name".to_string(), site);
-                }
-            }
-            out.push((node.uname.clone(), attrs));
-        }
-        out
-    }
-
     /// Submatches of the two `rsc-pattern`s in the fixture (no regex engine here).
     fn pattern_groups(pattern: &str, id: &str) -> Option<Vec<Option<String>>> {
         let whole = Some(id.to_string());
@@ -1459,7 +1419,7 @@ mod tests {
         let table = include_str!("testdata/crm_simulate_rules.tsv");
         let (cib, _) = Cib::from_xml_lenient(xml).expect("fixture parses");
         let refs = IdRefs::new(&cib);
-        let nodes = node_attrs(&cib, &refs);
+        let nodes = crate::testutil::node_attrs(&cib, &refs);
         let now = DateTime::from_epoch(cib.execution_date.expect("execution-date"), 0);
         let mut ours: HashMap<(String, String), Score> = HashMap::new();
         for c in &cib.configuration.constraints {
