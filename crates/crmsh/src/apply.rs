@@ -293,7 +293,56 @@ pub fn apply(mut conf: Element, mut objects: Vec<Object>, method: Method) -> Res
     for obj in upd {
         update(&mut conf, &mut store, obj, method)?;
     }
+    resolve_id_refs(&mut conf);
     Ok(conf)
+}
+
+/// `params $id-ref=web` may name an object rather than a set: like crmsh,
+/// such a reference means the object's first element of the referring kind
+/// (web's first `instance_attributes`).
+fn resolve_id_refs(conf: &mut Element) {
+    let mut fixes: Vec<(Path, String)> = Vec::new();
+    collect_id_refs(conf, conf, &mut Vec::new(), &mut fixes);
+    for (path, id) in fixes {
+        if let Some(e) = get_mut(conf, &path) {
+            e.set_attr("id-ref", id);
+        }
+    }
+}
+
+fn collect_id_refs(root: &Element, el: &Element, path: &mut Path, out: &mut Vec<(Path, String)>) {
+    if let Some(target) = el.attr("id-ref") {
+        if let Some(t) = find_by_id(root, target) {
+            if t.name != el.name {
+                if let Some(first) = first_descendant(t, &el.name).and_then(|d| d.attr("id")) {
+                    out.push((path.clone(), first.to_string()));
+                }
+            }
+        }
+    }
+    for (i, c) in el.children.iter().enumerate() {
+        path.push(i);
+        collect_id_refs(root, c, path, out);
+        path.pop();
+    }
+}
+
+fn find_by_id<'a>(el: &'a Element, id: &str) -> Option<&'a Element> {
+    if el.attr("id") == Some(id) && !["resource_ref", "obj_ref", "role"].contains(&el.name.as_str())
+    {
+        return Some(el);
+    }
+    el.children.iter().find_map(|c| find_by_id(c, id))
+}
+
+fn first_descendant<'a>(el: &'a Element, tag: &str) -> Option<&'a Element> {
+    el.children.iter().find_map(|c| {
+        if c.name == tag {
+            Some(c)
+        } else {
+            first_descendant(c, tag)
+        }
+    })
 }
 
 fn create(conf: &mut Element, store: &mut IdStore, mut obj: Object) -> Result<()> {

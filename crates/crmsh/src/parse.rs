@@ -819,17 +819,24 @@ impl<'a> P<'a> {
                     && !src.contains(char::is_whitespace)
                     && !v.contains(char::is_whitespace) =>
             {
-                if !["literal", "param", "meta"].contains(&src) {
+                const SOURCES: [&str; 3] = ["literal", "param", "meta"];
+                if SOURCES.contains(&src) {
+                    e.set_attr("value", v);
+                    e.set_attr("value-source", src);
+                } else if crate::error::closest(src, &SOURCES, 2).is_some() {
                     return Err(self.err_at(
                         self.i - 1,
                         format!(
-                            "unknown value source '{src}' in '{value}'; expected literal{{…}}, \
-                             param{{…}} or meta{{…}}"
+                            "unknown value source '{src}' in '{value}'{}; expected literal{{…}}, \
+                             param{{…}} or meta{{…}}",
+                            did_you_mean(src, &SOURCES)
                         ),
                     ));
+                } else {
+                    // Not a source at all (crmsh would write value-source="{src}",
+                    // which Pacemaker's schema rejects): a plain value.
+                    e.set_attr("value", value);
                 }
-                e.set_attr("value", v);
-                e.set_attr("value-source", src);
             }
             _ => e.set_attr("value", value),
         }
@@ -1763,10 +1770,9 @@ fn idspec(t: &str) -> Option<(&'static str, &str)> {
 /// `role=<r>` / `$role=<r>` (any case) → r.
 fn role_word(t: &str) -> Option<&str> {
     let s = t.strip_prefix('$').unwrap_or(t);
-    if s.len() > 5 && s[..5].eq_ignore_ascii_case("role=") {
-        Some(&s[5..])
-    } else {
-        None
+    match (s.get(..5), s.get(5..)) {
+        (Some(k), Some(v)) if k.eq_ignore_ascii_case("role=") && !v.is_empty() => Some(v),
+        _ => None,
     }
 }
 

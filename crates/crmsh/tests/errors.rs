@@ -106,3 +106,33 @@ fn messages_say_where_and_what() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn id_ref_to_an_object_means_its_first_set() {
+    let conf = crmsh::parse_configuration(
+        "primitive a Dummy params x=1 meta m=1\nprimitive b Dummy params $id-ref=a meta $id-ref=a",
+    )
+    .expect("loads");
+    let xml = cib::write::configuration(&conf).to_xml();
+    assert!(
+        xml.contains(r#"<instance_attributes id-ref="a-instance_attributes"/>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<meta_attributes id-ref="a-meta_attributes"/>"#),
+        "{xml}"
+    );
+}
+
+#[test]
+fn non_ascii_next_to_keywords_is_not_a_panic() {
+    for s in [
+        "primitive a Dummy\nlocation l a rule roleé=x 10: a eq b",
+        "primitive a Dummy\nlocation l a 10: n1 roleé=x",
+        "primitive a Dummy\ncolocation c inf: (é a é)",
+        "property $ié=x",
+        "node é:é",
+    ] {
+        let _ = crmsh::parse_configuration(s);
+    }
+}

@@ -110,6 +110,12 @@ const WORDS: &[&str] = &[
     "1:",
     "é",
     "\t",
+    "roleé=x",
+    "$ié=",
+    "é:é",
+    "(é",
+    "é)",
+    "$role=é",
 ];
 
 fn statement() -> impl Strategy<Value = String> {
