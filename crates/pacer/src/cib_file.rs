@@ -45,6 +45,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
         .into_owned();
     let (tmp_path, mut tmp) = create_temp(&dir, &name)?;
     let result = (|| {
+        keep_owner_and_mode(path, &tmp_path, &tmp)?;
         tmp.write_all(contents)?;
         tmp.sync_all()?;
         drop(tmp);
@@ -56,6 +57,24 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp_path);
     }
     result
+}
+
+/// Gives the replacement the mode (and, where permitted, the owner) of the
+/// file it replaces: a CIB is usually private to the cluster user.
+fn keep_owner_and_mode(target: &Path, tmp_path: &Path, tmp: &File) -> io::Result<()> {
+    let Ok(meta) = fs::metadata(target) else {
+        return Ok(());
+    };
+    tmp.set_permissions(meta.permissions())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        // Only root may give a file away; anyone else keeps their own.
+        let _ = std::os::unix::fs::chown(tmp_path, Some(meta.uid()), Some(meta.gid()));
+    }
+    #[cfg(not(unix))]
+    let _ = tmp_path;
+    Ok(())
 }
 
 /// A new file `.NAME.tmp-PID-N` in `dir` that did not exist before.
@@ -97,6 +116,20 @@ mod tests {
             .filter_map(|e| e.ok())
             .collect();
         assert_eq!(names.len(), 1);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keeps_the_mode() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let d = scratch("mode");
+        let f = d.join("cib.xml");
+        fs::write(&f, "old").expect("write");
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o600)).expect("chmod");
+        write_atomic(&f, b"new").expect("atomic write");
+        let mode = fs::metadata(&f).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
         let _ = fs::remove_dir_all(&d);
     }
 
