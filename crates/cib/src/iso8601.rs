@@ -141,15 +141,16 @@ pub fn days_in_month(month: i64, year: i64) -> i64 {
 /// The weekday (Monday = 1 … Sunday = 7) of 1 January of `year`, by the
 /// formula Pacemaker uses (exact for years from 1 on).
 pub fn january1_weekday(year: i64) -> i64 {
-    let yy = (year - 1) % 100;
-    let c = (year - 1) - yy;
+    let prev = year.wrapping_sub(1);
+    let yy = prev % 100;
+    let c = prev - yy;
     let g = yy + yy / 4;
     1 + ((((c / 100) % 4) * 5) + g) % 7
 }
 
 /// 52 or 53: the number of ISO weeks in `year`.
 pub fn weeks_in_year(year: i64) -> i64 {
-    if january1_weekday(year) == 4 || january1_weekday(year + 1) == 5 {
+    if january1_weekday(year) == 4 || january1_weekday(year.wrapping_add(1)) == 5 {
         53
     } else {
         52
@@ -283,7 +284,8 @@ impl DateTime {
         let utc = self.to_utc();
         let prior_years = if utc.years > 1 {
             let p = utc.years - 1;
-            p.saturating_mul(365) + p / 4 - p / 100 + p / 400
+            p.saturating_mul(365)
+                .saturating_add(p / 4 - p / 100 + p / 400)
         } else {
             0
         };
@@ -291,7 +293,9 @@ impl DateTime {
         if utc.days > 0 {
             total = total.saturating_add((utc.days - 1).saturating_mul(DAY_SECONDS));
         }
-        total.saturating_add(utc.seconds) - EPOCH_SECONDS
+        total
+            .saturating_add(utc.seconds)
+            .saturating_sub(EPOCH_SECONDS)
     }
 
     /// Seconds east of UTC.
@@ -407,20 +411,27 @@ impl DateTime {
     /// month is shorter (31 January + 1 month = 28 or 29 February).
     pub fn add_months(&mut self, months: i64) {
         let (mut year, mut month, day) = self.gregorian();
+        // Month arithmetic in i128: `months` may be anything an i64 holds.
+        let mut step = |month: i64| {
+            let total = i128::from(month) - 1 + i128::from(months);
+            let carry = i64::try_from(total.div_euclid(12)).unwrap_or(if total < 0 {
+                i64::MIN
+            } else {
+                i64::MAX
+            });
+            year = year.saturating_add(carry);
+            total.rem_euclid(12) as i64 + 1
+        };
         if months > 0 {
             if month <= 12 {
-                let total = month - 1 + months;
-                year += total.div_euclid(12);
-                month = total.rem_euclid(12) + 1;
+                month = step(month);
             } else {
                 // Pacemaker only wraps when stepping from 12 to 13.
                 month = month.saturating_add(months);
             }
         } else if months < 0 {
             if month >= 1 {
-                let total = month - 1 + months;
-                year += total.div_euclid(12);
-                month = total.rem_euclid(12) + 1;
+                month = step(month);
             } else {
                 // Pacemaker's unsigned month steps below zero and never wraps.
                 month = month.saturating_add(months);
@@ -452,17 +463,17 @@ impl DateTime {
         }
         let mut ydays = days_in_year(self.years);
         while self.days > ydays {
-            self.years += 1;
+            self.years = self.years.saturating_add(1);
             self.days -= ydays;
             ydays = days_in_year(self.years);
         }
         while self.days < 1 {
             if self.days < -CYCLE_DAYS {
-                let cycles = -self.days / CYCLE_DAYS;
+                let cycles = self.days / -CYCLE_DAYS;
                 self.days += cycles * CYCLE_DAYS;
                 self.years = self.years.saturating_sub(400 * cycles);
             }
-            self.years -= 1;
+            self.years = self.years.saturating_sub(1);
             self.days += days_in_year(self.years);
         }
     }
@@ -804,6 +815,344 @@ mod tests {
         assert_eq!(Duration::parse("PT1M").map(|d| d.seconds), Ok(60));
         for bad in ["P", "PT", "1D", "P1X", "P1", "P1.5D"] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn dt(text: &str) -> DateTime {
+        DateTime::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Every day from 1901 to 2100, at 13:45:30, against chrono's calendar.
+    #[test]
+    fn calendar_fields_agree_with_chrono() {
+        use chrono::{Datelike, NaiveDate};
+        let mut day = NaiveDate::from_ymd_opt(1901, 1, 1).expect("start");
+        let end = NaiveDate::from_ymd_opt(2100, 12, 31).expect("end");
+        while day <= end {
+            let (y, m, d) = (
+                i64::from(day.year()),
+                i64::from(day.month()),
+                i64::from(day.day()),
+            );
+            let t = DateTime::from_ymd_hms(y, m, d, 13, 45, 30, 0).expect("valid");
+            let iso = day.iso_week();
+            let got = (
+                t.year(),
+                t.month(),
+                t.monthday(),
+                t.yearday(),
+                t.weekday(),
+                t.iso_week(),
+                t.weekyear(),
+            );
+            let want = (
+                y,
+                m,
+                d,
+                i64::from(day.ordinal()),
+                i64::from(day.weekday().number_from_monday()),
+                i64::from(iso.week()),
+                i64::from(iso.year()),
+            );
+            assert_eq!(got, want, "{day}");
+            assert_eq!((t.hour(), t.minute(), t.second()), (13, 45, 30));
+            let epoch = day
+                .and_hms_opt(13, 45, 30)
+                .expect("time")
+                .and_utc()
+                .timestamp();
+            assert_eq!(t.epoch_seconds(), epoch, "{day}");
+            assert_eq!(DateTime::from_epoch(epoch, 0), t, "{day}");
+            assert_eq!(dt(&t.to_string()), t, "{day}");
+            let midnight = DateTime::from_ymd_hms(y, m, d, 0, 0, 0, 0).expect("valid");
+            assert_eq!(dt(&format!("{y:04}-{:03}", t.yearday())), midnight, "{day}");
+            assert_eq!(
+                dt(&format!(
+                    "{}-W{:02}-{}",
+                    iso.year(),
+                    iso.week(),
+                    t.weekday()
+                )),
+                midnight,
+                "{day}"
+            );
+            assert_eq!(dt(&format!("{y:04}{m:02}{d:02}")), midnight, "{day}");
+            day = day.succ_opt().expect("next day");
+        }
+    }
+
+    #[test]
+    fn parses_every_form() {
+        let cases = [
+            ("2005-01-01", "2005-01-01 00:00:00Z"),
+            ("20050101", "2005-01-01 00:00:00Z"),
+            ("2005-1-1", "2005-01-01 00:00:00Z"),
+            ("2005-001", "2005-01-01 00:00:00Z"),
+            ("2005-060", "2005-03-01 00:00:00Z"),
+            ("2004-060", "2004-02-29 00:00:00Z"),
+            ("2004-366", "2004-12-31 00:00:00Z"),
+            ("2005-12", "2005-01-12 00:00:00Z"),
+            ("2005-W01-1", "2005-01-03 00:00:00Z"),
+            ("2004-W53-6", "2005-01-01 00:00:00Z"),
+            ("2009-W01-1", "2008-12-29 00:00:00Z"),
+            ("2009-W53-7", "2010-01-03 00:00:00Z"),
+            ("2005-W00-1", "2004-12-27 00:00:00Z"),
+            ("epoch", "1970-01-01 00:00:00Z"),
+            ("EPOCH 2005-01-01", "1970-01-01 00:00:00Z"),
+            ("2005-01-01T12:00:00Z", "2005-01-01 12:00:00Z"),
+            ("2005-01-01 12:00:00Z", "2005-01-01 12:00:00Z"),
+            ("2005-01-01T12:00:00", "2005-01-01 12:00:00Z"),
+            ("2005-01-01 12:00", "2005-01-01 12:00:00Z"),
+            ("2005-01-01 12", "2005-01-01 12:00:00Z"),
+            ("2005-01-01T1230", "2005-01-01 12:30:00Z"),
+            ("2005-01-01T123045", "2005-01-01 12:30:45Z"),
+            ("2005-01-01 12:00:00 +02:00", "2005-01-01 12:00:00 +02:00"),
+            ("2005-01-01 12:00:00 -03:30", "2005-01-01 12:00:00 -03:30"),
+            ("2005-01-01 12:00:00 +0130", "2005-01-01 12:00:00 +01:30"),
+            ("2005-01-01 12:00:00 +02", "2005-01-01 12:00:00 +02:00"),
+            ("2005-01-01 12:00:00   -05:00", "2005-01-01 12:00:00 -05:00"),
+            ("2005-01-01T24:00:00", "2005-01-02 00:00:00Z"),
+            ("2005-12-31T24:00:00Z", "2006-01-01 00:00:00Z"),
+            ("2004-02-29", "2004-02-29 00:00:00Z"),
+            ("2000-02-29", "2000-02-29 00:00:00Z"),
+            ("2100-03-01", "2100-03-01 00:00:00Z"),
+            ("0001-01-01", "0001-01-01 00:00:00Z"),
+            ("9999-12-31T23:59:59Z", "9999-12-31 23:59:59Z"),
+            // Pacemaker's quirks, each checked with crm_rule:
+            // a zone only counts after a space or Z…
+            ("2005-01-01T12:00:00+02:00", "2005-01-01 12:00:00Z"),
+            // …an unknown zone is UTC…
+            ("2005-01-01 12:00:00 EST", "2005-01-01 12:00:00Z"),
+            // …junk after the date is ignored…
+            ("2005-01-01x12:00", "2005-01-01 00:00:00Z"),
+            ("2005-01-01Z", "2005-01-01 00:00:00Z"),
+            // …month 0 day 0 is day 0, which 24:00 then carries into day 1…
+            ("2005-00-00T24:00:00Z", "2005-01-01 00:00:00Z"),
+            // …a negative month adds up the whole year…
+            ("2005--1-0", "2005-12-31 00:00:00Z"),
+            // …and after a leading blank the date is read again as a time (20:05).
+            (" 2005-01-01", "2005-01-01 20:05:00Z"),
+        ];
+        let reference = DateTime::EPOCH;
+        for (text, want) in cases {
+            let got = DateTime::parse_at(text, &reference).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(got.to_string(), want, "{text:?}");
+        }
+        for bad in [
+            "",
+            "garbage",
+            "2005",
+            "2005-000",
+            "2005-02-29",
+            "1900-02-29",
+            "2005-13-01",
+            "2005-00-00",
+            "2005-366",
+            "2005-W01",
+            "2005-W01-8",
+            "2005-W54-1",
+            "2005-01-01T24:00:01Z",
+            "2005-01-01T23:60:00Z",
+            "2005-01-01T12:00:60Z",
+            "2005-01-01T-1:00:00Z",
+            "2005-01-01Tnoon",
+            "2005-01-01 12:00:00 +25:00",
+            "epochs",
+            "T12:00",
+            "12:00:00",
+        ] {
+            assert!(DateTime::parse(bad).is_err(), "{bad:?}");
+        }
+        let e = DateTime::parse("2005-13-01").expect_err("bad month");
+        assert!(e.to_string().contains("invalid month"), "{e}");
+    }
+
+    #[test]
+    fn local_offset_and_reference_date() {
+        let tokyo = DateTime::from_ymd_hms(2020, 6, 15, 23, 30, 0, 9 * 3600).expect("valid");
+        // A time with no zone is local time; a date alone is UTC midnight.
+        assert_eq!(
+            DateTime::parse_at("2005-01-01T12:00:00", &tokyo).map(|t| t.utc_string()),
+            Ok("2005-01-01 03:00:00Z".to_string())
+        );
+        assert_eq!(
+            DateTime::parse_at("2005-01-01", &tokyo).map(|t| t.utc_string()),
+            Ok("2005-01-01 00:00:00Z".to_string())
+        );
+        // A trailing blank after the date makes it local midnight.
+        assert_eq!(
+            DateTime::parse_at("2005-01-01 ", &tokyo).map(|t| t.utc_string()),
+            Ok("2004-12-31 15:00:00Z".to_string())
+        );
+        // But a trailing blank after the time makes it UTC.
+        assert_eq!(
+            DateTime::parse_at("2005-01-01 12:00:00 ", &tokyo).map(|t| t.utc_string()),
+            Ok("2005-01-01 12:00:00Z".to_string())
+        );
+        // A time alone is on the reference's local date.
+        assert_eq!(
+            DateTime::parse_at("T08:00", &tokyo).map(|t| t.to_string()),
+            Ok("2020-06-15 08:00:00 +09:00".to_string())
+        );
+        assert_eq!(
+            DateTime::parse_at("08:00:00Z", &tokyo).map(|t| t.to_string()),
+            Ok("2020-06-15 08:00:00Z".to_string())
+        );
+        // Newfoundland (-03:30) is assumed to be -02:30.
+        let st_johns = DateTime::from_epoch(0, -12_600);
+        assert_eq!(
+            DateTime::parse_at("2005-01-01T12:00:00", &st_johns).map(|t| t.utc_string()),
+            Ok("2005-01-01 14:30:00Z".to_string())
+        );
+        assert_eq!(st_johns.offset_seconds(), -12_600);
+    }
+
+    #[test]
+    fn epoch_offsets_and_comparison() {
+        let t = DateTime::from_epoch(1_700_000_000, 3600);
+        assert_eq!(t.to_string(), "2023-11-14 23:13:20 +01:00");
+        assert_eq!(t.utc_string(), "2023-11-14 22:13:20Z");
+        assert_eq!(t.epoch_seconds(), 1_700_000_000);
+        // Like Pacemaker (from localtime), the local fields take the whole
+        // offset but only its minutes are kept.
+        let lmt = DateTime::from_epoch(1_700_000_000, 3600 + 59);
+        assert_eq!(lmt.offset_seconds(), 3600);
+        assert_eq!(lmt.to_string(), "2023-11-14 23:14:19 +01:00");
+        let same = t.at_offset(-5 * 3600);
+        assert_eq!(same.to_string(), "2023-11-14 17:13:20 -05:00");
+        assert_eq!(t.compare(&same), Ordering::Equal);
+        assert_ne!(t, same, "equality compares the fields");
+        assert_eq!(t.compare(&DateTime::EPOCH), Ordering::Greater);
+        assert_eq!(
+            DateTime::from_epoch(-1, 0).to_string(),
+            "1969-12-31 23:59:59Z"
+        );
+        assert_eq!(DateTime::EPOCH.epoch_seconds(), 0);
+        assert!(DateTime::from_ymd_hms(2005, 2, 29, 0, 0, 0, 0).is_none());
+        assert!(DateTime::from_ymd_hms(2005, 1, 1, 24, 0, 0, 0).is_none());
+    }
+
+    #[test]
+    fn arithmetic_follows_crm_time_add() {
+        let mut t = dt("2005-01-31 10:00:00Z");
+        t.add_months(1);
+        assert_eq!(t.to_string(), "2005-02-28 10:00:00Z");
+        let mut t = dt("2004-01-31");
+        t.add_months(1);
+        assert_eq!(t.to_string(), "2004-02-29 00:00:00Z");
+        let mut t = dt("2005-03-31");
+        t.add_months(-1);
+        assert_eq!(t.to_string(), "2005-02-28 00:00:00Z");
+        let mut t = dt("2005-01-15");
+        t.add_months(13);
+        assert_eq!(t.to_string(), "2006-02-15 00:00:00Z");
+        let mut t = dt("2005-01-15");
+        t.add_months(-13);
+        assert_eq!(t.to_string(), "2003-12-15 00:00:00Z");
+        let mut t = dt("2005-01-15");
+        t.add_months(-25 * 12 - 1);
+        assert_eq!(t.to_string(), "1979-12-15 00:00:00Z");
+
+        // Years keep the ordinal day: 1 March 2004 is day 61, 2 March in 2005.
+        let mut t = dt("2004-03-01");
+        t.add_years(1);
+        assert_eq!(t.to_string(), "2005-03-02 00:00:00Z");
+        // Day 366 of 2005 stays as it is (before 2006-01-01 in comparisons)
+        // until day or second arithmetic carries it.
+        let mut t = dt("2004-12-31");
+        t.add_years(1);
+        assert_eq!(t.yearday(), 366);
+        assert!(!t.is_valid());
+        assert_eq!(t.compare(&dt("2006-01-01")), Ordering::Less);
+        t.add_seconds(0);
+        assert_eq!(t.to_string(), "2006-01-01 00:00:00Z");
+        // crm_time_add also adds (zero) months, which clamps day 366 instead.
+        let p1y = Duration::parse("P1Y").expect("P1Y");
+        assert_eq!(
+            dt("2004-12-31").add(&p1y).to_string(),
+            "2005-12-31 00:00:00Z"
+        );
+
+        let d = Duration::parse("P1Y2M3DT4H5M6S").expect("duration");
+        let t = dt("2005-01-31 20:00:00Z");
+        assert_eq!(t.add(&d).to_string(), "2006-04-04 00:05:06Z");
+        assert_eq!(t.add(&d).sub(&d).to_string(), "2005-01-31 20:00:00Z");
+        let mut t = dt("2005-01-01");
+        t.add_weeks(2);
+        t.add_hours(25);
+        t.add_minutes(61);
+        t.add_seconds(-86_400 * 366);
+        assert_eq!(t.to_string(), "2004-01-16 02:01:00Z");
+
+        // Whole 400-year cycles at once give what year-by-year stepping gives.
+        let mut fast = dt("2005-03-01");
+        fast.add_days(146_097 * 5 + 1000);
+        let mut slow = dt("2005-03-01");
+        for _ in 0..5 {
+            slow.add_days(146_097);
+        }
+        slow.add_days(1000);
+        assert_eq!(fast, slow);
+        assert_eq!(fast.to_string(), "4007-11-26 00:00:00Z");
+        fast.add_days(-(146_097 * 5 + 1000));
+        assert_eq!(fast.to_string(), "2005-03-01 00:00:00Z");
+    }
+
+    #[test]
+    fn extreme_values_do_not_panic() {
+        for n in [
+            i64::MIN,
+            i64::MIN + 1,
+            -1_000_000_000_000,
+            1_000_000_000_000,
+            i64::MAX,
+        ] {
+            let mut t = dt("2005-01-01");
+            t.add_seconds(n);
+            t.add_days(n);
+            t.add_months(n);
+            t.add_years(n);
+            t.add_weeks(n);
+            t.add_hours(n);
+            t.add_minutes(n);
+            let _ = (
+                t.to_string(),
+                t.epoch_seconds(),
+                t.weekday(),
+                t.iso_week(),
+                t.month(),
+            );
+            let _ = DateTime::from_epoch(n, i32::MAX);
+            let _ = DateTime::from_epoch(n, i32::MIN);
+            let d = Duration {
+                years: n,
+                months: n,
+                days: n,
+                seconds: n,
+            };
+            let _ = t.add(&d).sub(&d);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics(text in ".{0,40}", epoch in proptest::num::i64::ANY, offset in -86_400i32..86_400) {
+            let reference = DateTime::from_epoch(epoch % 400_000_000_000, offset);
+            if let Ok(t) = DateTime::parse_at(&text, &reference) {
+                let _ = (t.to_string(), t.epoch_seconds(), t.weekday(), t.iso_week(), t.weekyear());
+            }
+        }
+
+        #[test]
+        fn date_like_text_never_panics(
+            y in -3000i64..12000, a in -20i64..400, b in -5i64..40,
+            sep in proptest::sample::select(vec!["-", "-W", ""]),
+            time in proptest::sample::select(vec!["", "T", " ", "T24:00", " 12:30:45 -03:30", "T1230Z", " 99:99"]),
+        ) {
+            let text = format!("{y}{sep}{a}-{b}{time}");
+            if let Ok(t) = DateTime::parse(&text) {
+                proptest::prop_assert!(t.is_valid(), "{text}: {t:?}");
+            }
         }
     }
 }
