@@ -1,3 +1,5 @@
+//! Prints `show` for a CIB XML file, then `show` again after loading that
+//! output: `cargo run -p crmsh --example cibshow FILE.xml`.
 fn main() {
     let p = std::env::args().nth(1).unwrap_or_default();
     let text = std::fs::read_to_string(&p).unwrap_or_default();
