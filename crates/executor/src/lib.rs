@@ -29,9 +29,18 @@ pub mod agent;
 pub mod codes;
 pub mod config;
 pub mod digest;
+pub mod executor;
+pub mod invoke;
 pub mod metadata;
+pub mod process;
+pub mod procfs;
+pub mod record;
+pub mod systemd;
 pub mod time;
+pub mod watch;
 
 pub use agent::{AgentSpec, Class, Paths};
 pub use codes::{ExecStatus, OcfRc};
+pub use executor::{Executor, ExecutorConfig, ResultStream};
 pub use metadata::AgentMetadata;
+pub use record::{OpRequest, OpResult, WatchSpec};
