@@ -113,7 +113,7 @@ impl Element {
             .attributes()
             .map(|a| {
                 let name = match a.namespace() {
-                    Some(ns) if ns == "http://www.w3.org/XML/1998/namespace" => {
+                    Some("http://www.w3.org/XML/1998/namespace") => {
                         format!("xml:{}", a.name())
                     }
                     _ => a.name().to_string(),

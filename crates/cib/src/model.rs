@@ -196,6 +196,9 @@ pub struct Node {
 }
 
 /// Anything in `<resources>`.
+// Primitives dominate real configurations, so boxing them would add an
+// allocation to the common case to save memory in the rare one.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Resource {
     Primitive(Primitive),
