@@ -348,4 +348,264 @@ mod tests {
             failures.join("\n")
         );
     }
+
+    fn cib_with_crm_config(sets: &str) -> Cib {
+        let xml = format!(
+            r#"<cib epoch="1" num_updates="0" admin_epoch="0"><configuration>
+               <crm_config>{sets}</crm_config><nodes/><resources/><constraints/>
+               </configuration><status/></cib>"#
+        );
+        Cib::from_xml_lenient(&xml).expect("cib").0
+    }
+
+    /// Each case was run through crm_simulate, observing symmetric-cluster
+    /// through the allocation scores.
+    #[test]
+    fn cluster_options_match_crm_simulate() {
+        let b = r#"<nvpair id="b1" name="stonith-enabled" value="false"/>"#;
+        let sym = |id: &str, v: &str| {
+            format!(r#"<nvpair id="{id}" name="symmetric-cluster" value="{v}"/>"#)
+        };
+        let set = |id: &str, score: Option<&str>, body: &str| {
+            let score = score
+                .map(|s| format!(r#" score="{s}""#))
+                .unwrap_or_default();
+            format!(r#"<cluster_property_set id="{id}"{score}>{body}</cluster_property_set>"#)
+        };
+        let cases = [
+            // A higher score does not beat cib-bootstrap-options…
+            (
+                set("zz", Some("10"), &sym("z1", "false"))
+                    + &set(
+                        "cib-bootstrap-options",
+                        Some("-5"),
+                        &(b.to_string() + &sym("b3", "true")),
+                    ),
+                Some("true"),
+            ),
+            // …but fills in what it leaves unset.
+            (
+                set("zz", Some("10"), &sym("z1", "false")) + &set("cib-bootstrap-options", None, b),
+                Some("false"),
+            ),
+            // The id is matched without regard to case.
+            (
+                set("zz", Some("10"), &sym("z1", "false"))
+                    + &set(
+                        "CIB-Bootstrap-Options",
+                        None,
+                        &(b.to_string() + &sym("b3", "true")),
+                    ),
+                Some("true"),
+            ),
+            // Equal scores: the later set wins.
+            (
+                set("s0", None, b)
+                    + &set("s1", None, &sym("z1", "false"))
+                    + &set("s2", None, &sym("z2", "true")),
+                Some("true"),
+            ),
+            // #default where nothing is set yet does nothing…
+            (
+                set(
+                    "cib-bootstrap-options",
+                    None,
+                    &(b.to_string() + &sym("b3", "#default")),
+                ) + &set("zz", None, &sym("z1", "false")),
+                Some("false"),
+            ),
+            // …and in a lower set removes what a higher set said.
+            (
+                set(
+                    "cib-bootstrap-options",
+                    None,
+                    &(b.to_string() + &sym("b3", "true")),
+                ) + &set("zz", Some("-1"), &sym("z1", "#default"))
+                    + &set("yy", Some("-2"), &sym("y1", "false")),
+                Some("false"),
+            ),
+            // Node attribute expressions fail without a node, even not_defined.
+            (
+                set("cib-bootstrap-options", None, b)
+                    + r#"<cluster_property_set id="zz" score="10"><rule id="zr"><expression id="ze" attribute="x" operation="not_defined"/></rule>"#
+                    + &sym("z1", "false")
+                    + "</cluster_property_set>",
+                None,
+            ),
+        ];
+        for (sets, want) in cases {
+            let cib = cib_with_crm_config(&sets);
+            let refs = IdRefs::new(&cib);
+            let (opts, _) = cluster_options(&cib.configuration, &refs, DateTime::EPOCH);
+            assert_eq!(
+                opts.get("symmetric-cluster").map(String::as_str),
+                want,
+                "{sets}"
+            );
+            assert_eq!(
+                opts.get("stonith-enabled").map(String::as_str),
+                Some("false"),
+                "{sets}"
+            );
+        }
+    }
+
+    #[test]
+    fn ordering_overwrite_and_pairs() {
+        let xml = r##"<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/>
+          <resources><primitive id="p" class="ocf" provider="pacemaker" type="Dummy">
+            <meta_attributes id="low" score="-1"><nvpair id="l1" name="x" value="low"/></meta_attributes>
+            <meta_attributes id="none-a"><nvpair id="a1" name="x" value="a"/><nvpair id="a2" name="y" value="a"/></meta_attributes>
+            <meta_attributes id="high" score="INFINITY"><nvpair id="h1" name="z" value="high"/></meta_attributes>
+            <meta_attributes id="none-b"><nvpair id="b1" name="x" value="b"/><nvpair id="b2" name="y" value="#default"/></meta_attributes>
+            <meta_attributes id-ref="high"/>
+            <meta_attributes id-ref="missing"/>
+          </primitive></resources><constraints/></configuration><status/></cib>"##;
+        let (cib, _) = Cib::from_xml_lenient(xml).expect("cib");
+        let refs = IdRefs::new(&cib);
+        let Some(Resource::Primitive(p)) = cib.find_resource("p") else {
+            panic!()
+        };
+        let ctx = RuleContext::new(DateTime::EPOCH);
+        let order: Vec<_> = ordered_sets(
+            &p.meta_attributes,
+            SetKind::MetaAttributes,
+            &refs,
+            &ctx,
+            None,
+        )
+        .iter()
+        .map(|s| s.id.as_deref().unwrap_or("?"))
+        .collect();
+        assert_eq!(order, ["high", "high", "none-b", "none-a", "low"]);
+        let first = ordered_sets(
+            &p.meta_attributes,
+            SetKind::MetaAttributes,
+            &refs,
+            &ctx,
+            Some("LOW"),
+        );
+        assert_eq!(first.first().and_then(|s| s.id.as_deref()), Some("low"));
+
+        let (m, next) = eval_nvsets(
+            &p.meta_attributes,
+            SetKind::MetaAttributes,
+            &ctx,
+            &refs,
+            UnpackOptions::default(),
+        );
+        assert_eq!(next, None);
+        let want: NvMap = [("x", "b"), ("y", "a"), ("z", "high")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            m, want,
+            "the first value wins; #default in none-b ran before none-a set y"
+        );
+        let overwrite = UnpackOptions {
+            always_first: None,
+            overwrite: true,
+        };
+        let (m, _) = eval_nvsets(
+            &p.meta_attributes,
+            SetKind::MetaAttributes,
+            &ctx,
+            &refs,
+            overwrite,
+        );
+        let want: NvMap = [("x", "low"), ("y", "a"), ("z", "high")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(m, want, "with overwrite the last (lowest) set wins");
+
+        // Layering: values already in the map are kept.
+        let mut layered: NvMap = [("x".to_string(), "mine".to_string())].into();
+        unpack_nvsets(
+            &p.meta_attributes,
+            SetKind::MetaAttributes,
+            &ctx,
+            &refs,
+            UnpackOptions::default(),
+            &mut layered,
+        );
+        assert_eq!(layered.get("x").map(String::as_str), Some("mine"));
+
+        // A set of the wrong kind does not resolve.
+        assert!(eval_nvsets(
+            &p.meta_attributes[4..],
+            SetKind::InstanceAttributes,
+            &ctx,
+            &refs,
+            UnpackOptions::default()
+        )
+        .0
+        .is_empty());
+    }
+
+    #[test]
+    fn nvpair_references() {
+        let target = NvPair {
+            id: Some("t".into()),
+            name: "n".into(),
+            value: Some("v".into()),
+            ..Default::default()
+        };
+        let set = NvSet {
+            id: Some("s".into()),
+            nvpairs: vec![target],
+            ..Default::default()
+        };
+        let cib = Cib {
+            configuration: Configuration {
+                crm_config: vec![set],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let refs = IdRefs::new(&cib);
+        let r = |name: &str, value: Option<&str>, id_ref: Option<&str>| NvPair {
+            id: None,
+            id_ref: id_ref.map(str::to_string),
+            name: name.to_string(),
+            value: value.map(str::to_string),
+            extra: Default::default(),
+        };
+        let pairs = [
+            r("", None, Some("t")),
+            r("renamed", None, Some("t")),
+            r("", Some("own"), Some("t")),
+            r("x", Some("y"), Some("nothing")),
+            r("", None, Some("nothing")),
+            r("novalue", None, None),
+        ];
+        let got: Vec<_> = pairs.iter().map(|p| resolve_nvpair(p, &refs)).collect();
+        assert_eq!(
+            got,
+            [
+                Some(("n", "v")),
+                Some(("renamed", "v")),
+                Some(("n", "own")),
+                Some(("x", "y")),
+                None,
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn rules_in_sets_report_next_change() {
+        let xml = r#"<cluster_property_set id="a" score="2"><rule id="ra"><date_expression id="da" operation="lt" end="2030-01-01"/></rule><nvpair id="a1" name="k" value="a"/></cluster_property_set>
+                     <cluster_property_set id="b" score="1"><rule id="rb"><date_expression id="db" operation="gt" start="2025-06-01"/></rule><nvpair id="b1" name="k" value="b"/></cluster_property_set>"#;
+        let cib = cib_with_crm_config(xml);
+        let refs = IdRefs::new(&cib);
+        let now = DateTime::parse("2025-01-01").expect("date");
+        let (opts, next) = cluster_options(&cib.configuration, &refs, now);
+        assert_eq!(opts.get("k").map(String::as_str), Some("a"));
+        assert_eq!(
+            next.map(|t| t.utc_string()),
+            Some("2025-06-01 00:00:01Z".to_string())
+        );
+    }
 }

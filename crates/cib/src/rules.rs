@@ -1510,4 +1510,651 @@ mod tests {
             failures.join("\n")
         );
     }
+
+    fn rule(xml: &str) -> Rule {
+        let el = crate::Element::parse(xml).expect("xml");
+        crate::read::rule(&crate::read::Ctx::new(crate::read::Mode::Lenient), &el).expect("rule")
+    }
+
+    fn t(text: &str) -> DateTime {
+        DateTime::parse(text).expect("date")
+    }
+
+    fn node<'a>(pairs: &'a [(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        pairs.to_vec()
+    }
+
+    #[test]
+    fn compares_versions_like_pacemaker() {
+        use Ordering::*;
+        for (a, b, want) in [
+            ("1.2", "1.10", Less),
+            ("1.2.0", "1.2", Equal),
+            ("2", "1.9.9", Greater),
+            ("01.2", "1.2", Equal),
+            ("1..2", "1.0.2", Equal),
+            ("", "0", Less),
+            ("", "", Equal),
+            ("1a", "2", Less),
+            ("1.-1", "1", Less),
+            (" 1. 2", "1.2", Equal),
+            // Pacemaker 2.1.5 never returns from these (checked: crm_simulate
+            // spins); pacer calls them equal.
+            ("1.a", "1.b", Equal),
+            ("abc", "ABC", Equal),
+            ("1", "1.b", Equal),
+            ("1.b", "1.0.1", Less),
+        ] {
+            assert_eq!(compare_version(a, b), want, "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn compares_attribute_values_by_type() {
+        use Ordering::*;
+        for (l, r, ty, op, want) in [
+            (Some("10"), Some("9"), None, Some("gt"), Greater),
+            (Some("10"), Some("9"), None, Some("eq"), Less),
+            (Some("10"), Some("9.5"), None, Some("lt"), Greater),
+            (Some("1e1"), Some("10"), Some("number"), None, Equal),
+            (Some("1e1"), Some("10"), Some("integer"), None, Less),
+            (Some("5x"), Some("5"), Some("integer"), None, Equal),
+            (Some("010"), Some("10"), Some("INTEGER"), None, Equal),
+            (Some("abc"), Some("ABD"), Some("string"), None, Less),
+            (Some("abc"), Some("ABC"), None, Some("eq"), Equal),
+            (Some("-0"), Some("0"), Some("number"), None, Less),
+            (Some("0"), Some("0.0"), Some("number"), None, Equal),
+            (Some("nan"), Some("5"), Some("number"), None, Equal),
+            (Some("inf"), Some("1e308"), Some("number"), None, Greater),
+            (Some("1e999"), Some("2"), Some("number"), None, Less),
+            (Some("0x10"), Some("16"), Some("number"), None, Equal),
+            (
+                Some("99999999999999999999"),
+                Some("1"),
+                Some("integer"),
+                None,
+                Greater,
+            ),
+            (Some("1.10"), Some("1.9"), Some("version"), None, Greater),
+            (Some("1"), Some("2"), Some("float"), None, Equal),
+            (None, None, None, Some("eq"), Equal),
+            (None, Some("x"), None, Some("eq"), Less),
+            (Some("x"), None, None, Some("eq"), Greater),
+        ] {
+            assert_eq!(
+                compare_attr_values(l, r, ty, op),
+                want,
+                "{l:?} {r:?} {ty:?} {op:?}"
+            );
+        }
+        assert!(accept_attr_expr(None, None, None, Some("eq")));
+        assert!(!accept_attr_expr(None, None, None, Some("lte")));
+        assert!(accept_attr_expr(
+            Some("1"),
+            Some("2"),
+            Some("float"),
+            Some("gte")
+        ));
+        assert!(!accept_attr_expr(Some("1"), Some("1"), None, Some("bogus")));
+        assert!(!accept_attr_expr(Some("1"), Some("1"), None, None));
+        assert!(accept_attr_expr(Some("1"), None, None, Some("DEFINED")));
+    }
+
+    #[test]
+    fn reads_numbers_like_the_c_library() {
+        assert_eq!(scan_double("0"), Some(0.0));
+        assert_eq!(scan_double("0.0E00"), Some(0.0));
+        assert_eq!(
+            scan_double("0.0e5"),
+            None,
+            "zero with another digit: an underflow too"
+        );
+        assert_eq!(scan_double("-0"), None, "an underflow to Pacemaker");
+        assert_eq!(scan_double(" 0"), None);
+        assert_eq!(scan_double("1e-400"), None);
+        assert_eq!(scan_double("1e400"), None);
+        assert_eq!(scan_double("-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(scan_double("Infinity"), Some(f64::INFINITY));
+        assert_eq!(scan_double(" 2.5abc"), Some(2.5));
+        assert_eq!(scan_double(".5"), Some(0.5));
+        assert_eq!(scan_double("5."), Some(5.0));
+        assert_eq!(scan_double("0x1.8p1"), Some(3.0));
+        assert_eq!(scan_double("1e"), Some(1.0));
+        assert!(scan_double("nan(x)").is_some_and(f64::is_nan));
+        for bad in ["", ".", "-", "e5", "abc", "+.e1"] {
+            assert_eq!(scan_double(bad), None, "{bad:?}");
+        }
+        assert_eq!(scan_ll_ok(" -12abc"), Some(-12));
+        assert_eq!(scan_ll_ok("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(scan_ll_ok("9223372036854775808"), None);
+        assert_eq!(scan_ll_ok("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(scan_ll_ok("+"), None);
+    }
+
+    #[test]
+    fn scores_read_like_char2score() {
+        let h = HealthScores {
+            red: Score::from(-100),
+            yellow: Score::from(-10),
+            green: Score::from(5),
+        };
+        for (text, want) in [
+            ("INFINITY", Score::INFINITY),
+            ("+INFINITY", Score::INFINITY),
+            ("-INFINITY", Score::MINUS_INFINITY),
+            ("infinity", Score::ZERO),
+            ("-INFINITYx", Score::ZERO),
+            ("5x", Score::from(5)),
+            (" 8", Score::from(8)),
+            ("+7", Score::from(7)),
+            ("RED", Score::from(-100)),
+            ("yellow", Score::from(-10)),
+            ("Green", Score::from(5)),
+            ("2000000", Score::INFINITY),
+            ("-2000000", Score::MINUS_INFINITY),
+            ("99999999999999999999", Score::ZERO),
+            ("", Score::ZERO),
+        ] {
+            assert_eq!(score_from_text(text, &h), want, "{text:?}");
+        }
+    }
+
+    /// Each value was checked with crm_simulate (the monitor's operation key
+    /// in the transition graph), except where noted.
+    #[test]
+    fn intervals_parse_like_crm_parse_interval_spec() {
+        for (text, want) in [
+            ("P1D", Some(0)),
+            ("P2D", Some(86_400_000)),
+            ("PT1M", Some(60_000)),
+            ("P1Y", Some(0)),
+            ("P2Y", Some(u32::MAX)),
+            ("PT90S", Some(90_000)),
+            ("P1DT1H", Some(3_600_000)),
+            ("10s", Some(10_000)),
+            ("10000ms", Some(10_000)),
+            ("20 seconds", Some(20_000)),
+            // The rest follow the code.
+            ("P1M", Some(2_592_000_000)),
+            ("PT", Some(0)),
+            ("P/", Some(0)),
+            ("P-1D", Some(0)),
+            ("PT-5S", None),
+            ("P.5S", Some(0)),
+            ("PT1.5S", None),
+            ("P", None),
+            ("P 1D", None),
+            ("1.5s", Some(1_000)),
+            ("2 mango", Some(120_000)),
+            ("3h", Some(10_800_000)),
+            ("5us", Some(0)),
+            ("10", Some(10_000)),
+            (" 10 \n", Some(10_000)),
+            ("99999999999999999999ms", Some(u32::MAX)),
+            (".5s", None),
+            ("10x", None),
+            ("-5", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_interval_spec(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn role_expressions() {
+        use Role::*;
+        let cases = [
+            ("defined", None, [false, false, false, true, true]),
+            ("not_defined", None, [false, true, true, false, false]),
+            ("eq", Some("Master"), [false, false, false, false, true]),
+            ("eq", Some("started"), [false, false, true, false, false]),
+            ("ne", Some("Promoted"), [false, false, false, true, false]),
+            ("ne", Some("Started"), [false, false, false, true, true]),
+            ("lt", Some("Promoted"), [false; 5]),
+            ("eq", None, [false; 5]),
+        ];
+        for (op, value, want) in cases {
+            let value = value.map(|v| format!(" value=\"{v}\"")).unwrap_or_default();
+            let r = rule(&format!(
+                r#"<rule id="r"><expression id="e" attribute="{}" operation="{op}"{value}/></rule>"#,
+                "#role"
+            ));
+            for (role, want) in [Unknown, Stopped, Started, Unpromoted, Promoted]
+                .into_iter()
+                .zip(want)
+            {
+                let ctx = RuleContext::new(DateTime::EPOCH).role(role);
+                assert_eq!(
+                    eval_rule(&r, &ctx, &IdRefs::empty()).passed,
+                    want,
+                    "{op} {value} {role}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rsc_and_op_expressions() {
+        let refs = IdRefs::empty();
+        let now = DateTime::EPOCH;
+        let rsc = |xml: &str, class, provider, agent| {
+            let r = rule(&format!(r#"<rule id="r">{xml}</rule>"#));
+            let ctx = RuleContext::new(now).rsc(class, provider, agent);
+            eval_rule(&r, &ctx, &refs).passed
+        };
+        let dummy = (Some("ocf"), Some("pacemaker"), Some("Dummy"));
+        let e = r#"<rsc_expression id="e" class="ocf" provider="pacemaker" type="Dummy"/>"#;
+        assert!(rsc(e, dummy.0, dummy.1, dummy.2));
+        assert!(!rsc(e, dummy.0, dummy.1, Some("dummy")));
+        let no_provider = r#"<rsc_expression id="e" class="ocf" type="Dummy"/>"#;
+        assert!(
+            !rsc(no_provider, dummy.0, dummy.1, dummy.2),
+            "provider must match its absence"
+        );
+        let fence = r#"<rsc_expression id="e" class="stonith"/>"#;
+        assert!(rsc(fence, Some("stonith"), None, Some("fence_xvm")));
+        assert!(!rsc(fence, None, None, Some("fence_xvm")));
+        let any = r#"<rsc_expression id="e"/>"#;
+        assert!(rsc(any, Some("systemd"), None, Some("x")));
+        let r = rule(&format!(r#"<rule id="r">{e}</rule>"#));
+        assert!(
+            !eval_rule(&r, &RuleContext::new(now), &refs).passed,
+            "no resource"
+        );
+
+        let op = |xml: &str, name: &str, interval_ms: u32| {
+            let r = rule(&format!(r#"<rule id="r">{xml}</rule>"#));
+            let ctx = RuleContext::new(now).op(name, interval_ms);
+            eval_rule(&r, &ctx, &refs).passed
+        };
+        let mon = r#"<op_expression id="e" name="monitor"/>"#;
+        assert!(op(mon, "monitor", 0));
+        assert!(op(mon, "monitor", 10_000));
+        assert!(!op(mon, "Monitor", 0));
+        let mon10 = r#"<op_expression id="e" name="monitor" interval="10s"/>"#;
+        assert!(op(mon10, "monitor", 10_000));
+        assert!(!op(mon10, "monitor", 0));
+        let day = r#"<op_expression id="e" name="monitor" interval="P1D"/>"#;
+        assert!(op(day, "monitor", 0), "P1D is 0 to Pacemaker");
+        let bad = r#"<op_expression id="e" name="monitor" interval="often"/>"#;
+        assert!(!op(bad, "monitor", 0));
+        let r = rule(&format!(r#"<rule id="r">{mon}</rule>"#));
+        assert!(
+            !eval_rule(&r, &RuleContext::new(now), &refs).passed,
+            "no operation"
+        );
+    }
+
+    #[test]
+    fn boolean_ops_nesting_and_odd_children() {
+        let refs = IdRefs::empty();
+        let attrs = node(&[("a", "1"), ("b", "2")]);
+        let ctx = RuleContext::new(DateTime::EPOCH).node(&attrs);
+        let passes = |xml: &str| eval_rule(&rule(xml), &ctx, &refs).passed;
+        let a1 = r#"<expression id="a1" attribute="a" operation="eq" value="1"/>"#;
+        let b3 = r#"<expression id="b3" attribute="b" operation="eq" value="3"/>"#;
+        assert!(!passes(&format!(r#"<rule id="r">{a1}{b3}</rule>"#)));
+        assert!(passes(&format!(
+            r#"<rule id="r" boolean-op="or">{a1}{b3}</rule>"#
+        )));
+        assert!(passes(&format!(
+            r#"<rule id="r" boolean-op="OR">{b3}{a1}</rule>"#
+        )));
+        assert!(!passes(&format!(
+            r#"<rule id="r" boolean-op="xor">{a1}{b3}</rule>"#
+        )));
+        assert!(passes(r#"<rule id="r"/>"#), "an empty rule passes");
+        assert!(
+            !passes(r#"<rule id="r" boolean-op="or"/>"#),
+            "an empty 'or' rule fails"
+        );
+        assert!(passes(&format!(
+            r#"<rule id="r"><rule id="n" boolean-op="or">{b3}{a1}</rule>{a1}</rule>"#
+        )));
+        assert!(!passes(&format!(
+            r#"<rule id="r" boolean-op="or"><bogus/><rule id="n">{a1}{b3}</rule></rule>"#
+        )));
+        // Attribute expressions need a node, even not_defined.
+        let r = rule(
+            r#"<rule id="r"><expression id="e" attribute="zz" operation="not_defined"/></rule>"#,
+        );
+        assert!(!eval_rule(&r, &RuleContext::new(DateTime::EPOCH), &refs).passed);
+        assert!(eval_rule(&r, &ctx, &refs).passed);
+        // Without location data, value-source is ignored.
+        let r = rule(
+            r#"<rule id="r"><expression id="e" attribute="a" operation="eq" value="1" value-source="param"/></rule>"#,
+        );
+        assert!(eval_rule(&r, &ctx, &refs).passed);
+        // A set of rules passes when there are none or any passes.
+        assert!(eval_rules(&[], &ctx, &refs).passed);
+        let fail = rule(&format!(r#"<rule id="f">{b3}</rule>"#));
+        let pass = rule(&format!(r#"<rule id="p">{a1}</rule>"#));
+        assert!(!eval_rules(std::slice::from_ref(&fail), &ctx, &refs).passed);
+        assert!(eval_rules(&[fail, pass], &ctx, &refs).passed);
+    }
+
+    #[test]
+    fn id_refs_and_cycles() {
+        let holder = rule(
+            r#"<rule id="holder">
+                 <rule id="target"><expression id="e" attribute="a" operation="eq" value="1"/></rule>
+                 <rule id="loop"><rule id-ref="loop"/></rule>
+               </rule>"#,
+        );
+        let cib_xml = format!(
+            r#"<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/>
+               <resources><primitive id="p" class="ocf" provider="pacemaker" type="Dummy"/></resources>
+               <constraints><rsc_location id="l" rsc="p">{}</rsc_location></constraints></configuration><status/></cib>"#,
+            crate::write::rule(&holder).to_xml()
+        );
+        let (cib, _) = Cib::from_xml_lenient(&cib_xml).expect("cib");
+        let refs = IdRefs::new(&cib);
+        let yes = node(&[("a", "1")]);
+        let no = node(&[("a", "2")]);
+        let by_ref = rule(r#"<rule id-ref="target"/>"#);
+        let dangling = rule(r#"<rule id-ref="nothing"/>"#);
+        let looping = rule(r#"<rule id-ref="loop"/>"#);
+        for (attrs, want) in [(&yes, true), (&no, false)] {
+            let ctx = RuleContext::new(DateTime::EPOCH).node(attrs);
+            assert_eq!(eval_rule(&by_ref, &ctx, &refs).passed, want);
+            assert!(
+                eval_rule(&dangling, &ctx, &refs).passed,
+                "a dangling id-ref passes"
+            );
+            assert!(
+                !eval_rule(&looping, &ctx, &refs).passed,
+                "a cycle stops at the depth limit"
+            );
+        }
+        assert!(LocationRule::resolve(&dangling, &refs, None).is_none());
+        assert!(LocationRule::resolve(&by_ref, &refs, None).is_some());
+    }
+
+    #[test]
+    fn next_change_is_the_earliest_evaluated() {
+        let refs = IdRefs::empty();
+        let at = |now: &str, xml: &str| {
+            let o = eval_rule(&rule(xml), &RuleContext::new(t(now)), &refs);
+            (o.passed, o.next_change.map(|c| c.utc_string()))
+        };
+        let range = r#"<date_expression id="d1" operation="in_range" start="2005-01-01" end="2005-12-31"/>"#;
+        let gt = r#"<date_expression id="d2" operation="gt" start="2005-06-01"/>"#;
+        let lt = r#"<date_expression id="d3" operation="lt" end="2005-03-01"/>"#;
+        let wrap =
+            |body: &str, op: &str| format!(r#"<rule id="r" boolean-op="{op}">{body}</rule>"#);
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            at("2004-06-01", &wrap(range, "and")),
+            (false, s("2005-01-01 00:00:00Z"))
+        );
+        assert_eq!(
+            at("2005-06-01", &wrap(range, "and")),
+            (true, s("2005-12-31 00:00:01Z"))
+        );
+        assert_eq!(at("2006-06-01", &wrap(range, "and")), (false, None));
+        assert_eq!(
+            at("2005-06-01", &wrap(gt, "and")),
+            (false, s("2005-06-01 00:00:01Z"))
+        );
+        assert_eq!(at("2005-06-01 00:00:01Z", &wrap(gt, "and")), (true, None));
+        assert_eq!(
+            at("2005-02-01", &wrap(lt, "and")),
+            (true, s("2005-03-01 00:00:00Z"))
+        );
+        assert_eq!(at("2005-03-01", &wrap(lt, "and")), (false, None));
+        let both = format!("{range}{lt}");
+        assert_eq!(
+            at("2005-02-01", &wrap(&both, "and")),
+            (true, s("2005-03-01 00:00:00Z"))
+        );
+        // Short-circuiting: "or" stops at the first that passes.
+        assert_eq!(
+            at("2005-02-01", &wrap(&both, "or")),
+            (true, s("2005-12-31 00:00:01Z"))
+        );
+        let spec = r#"<date_expression id="d4" operation="date_spec"><date_spec id="s" hours="9-16"/></date_expression>"#;
+        assert_eq!(at("2005-02-01 10:00:00Z", &wrap(spec, "and")), (true, None));
+        assert_eq!(
+            at("2005-02-01 17:00:00Z", &wrap(spec, "and")),
+            (false, None)
+        );
+        // The host's offset: 09:00 local in Tokyo is 00:00 UTC.
+        let local = rule(
+            r#"<rule id="r"><date_expression id="d" operation="gt" start="2005-01-01T09:00:00"/></rule>"#,
+        );
+        let ctx = RuleContext::new(t("2005-01-01 00:00:01Z")).local_offset_s(9 * 3600);
+        assert!(eval_rule(&local, &ctx, &refs).passed);
+        assert!(!eval_rule(&local, &RuleContext::new(t("2005-01-01 00:00:01Z")), &refs).passed);
+    }
+
+    #[test]
+    fn date_spec_fields_and_moon() {
+        let spec = |fields: &[(&str, &str)]| DateSpec {
+            id: None,
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            extra: Default::default(),
+        };
+        let now = t("2005-01-25 13:45:30Z"); // Tuesday, ISO 2005-W04-2, day 25, full moon
+        assert_eq!(moon_phase(&now), 4);
+        assert_eq!(moon_phase(&t("2005-01-10")), 0);
+        for (fields, want) in [
+            (vec![], DateMatch::Satisfied),
+            (
+                vec![("years", "2005"), ("months", "1"), ("monthdays", "25")],
+                DateMatch::Satisfied,
+            ),
+            (
+                vec![("hours", "13"), ("minutes", "45"), ("seconds", "30")],
+                DateMatch::Satisfied,
+            ),
+            (
+                vec![("weekdays", "2"), ("weeks", "4"), ("weekyears", "2005")],
+                DateMatch::Satisfied,
+            ),
+            (
+                vec![("yeardays", "25"), ("moon", "4")],
+                DateMatch::Satisfied,
+            ),
+            (vec![("moon", "0-3")], DateMatch::AfterRange),
+            (vec![("hours", "14-")], DateMatch::BeforeRange),
+            (vec![("hours", "-12")], DateMatch::AfterRange),
+            (
+                vec![("hours", "9-16"), ("weekdays", "1-5")],
+                DateMatch::Satisfied,
+            ),
+            (vec![("hours", "nine")], DateMatch::Satisfied),
+            (vec![("days", "1")], DateMatch::Satisfied),
+            (
+                vec![("monthdays", "1"), ("hours", "x")],
+                DateMatch::AfterRange,
+            ),
+        ] {
+            assert_eq!(
+                eval_date_spec(Some(&spec(&fields)), &now),
+                want,
+                "{fields:?}"
+            );
+        }
+        assert_eq!(eval_date_spec(None, &now), DateMatch::Satisfied);
+        let mut moons = std::collections::BTreeSet::new();
+        let mut day = t("2005-01-01");
+        for _ in 0..60 {
+            moons.insert(moon_phase(&day));
+            day.add_days(1);
+        }
+        assert_eq!(
+            moons.into_iter().collect::<Vec<_>>(),
+            (0..8).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn location_rule_scores_and_roles() {
+        let refs = IdRefs::empty();
+        let attrs = node(&[("s", "250"), ("bad", "abc"), ("a", "1")]);
+        let ctx = RuleContext::new(DateTime::EPOCH).node(&attrs);
+        let score = |xml: &str| {
+            let r = rule(xml);
+            let lr = LocationRule::resolve(&r, &refs, None).expect("resolves");
+            lr.evaluate(&ctx, &refs).score
+        };
+        let body = r#"<expression id="e" attribute="a" operation="eq" value="1"/>"#;
+        let with = |attrs: &str| format!(r#"<rule id="r" {attrs}>{body}</rule>"#);
+        assert_eq!(score(&with(r#"score="100""#)), Some(Score::from(100)));
+        assert_eq!(
+            score(&with(r#"score-attribute="s""#)),
+            Some(Score::from(250))
+        );
+        assert_eq!(score(&with(r#"score-attribute="bad""#)), Some(Score::ZERO));
+        assert_eq!(
+            score(&with(r#"score-attribute="missing""#)),
+            Some(Score::MINUS_INFINITY)
+        );
+        assert_eq!(
+            score(&with(r#"score="7" score-attribute="s""#)),
+            Some(Score::from(7))
+        );
+        assert_eq!(score(&with("")), Some(Score::ZERO));
+        assert_eq!(
+            score(
+                r#"<rule id="r" score="5"><expression id="e" attribute="a" operation="eq" value="2"/></rule>"#
+            ),
+            None
+        );
+        // #role never passes in a location rule, whatever the context says.
+        let role_rule = rule(
+            r##"<rule id="r" score="5"><expression id="e" attribute="#role" operation="defined"/></rule>"##,
+        );
+        let lr = LocationRule::resolve(&role_rule, &refs, None).expect("resolves");
+        assert_eq!(lr.evaluate(&ctx.role(Role::Promoted), &refs).score, None);
+        assert!(eval_rule(&role_rule, &ctx.role(Role::Promoted), &refs).passed);
+
+        for (role, want) in [
+            ("Started", Some(Some(Role::Started))),
+            ("Stopped", Some(Some(Role::Stopped))),
+            ("Promoted", Some(Some(Role::Promoted))),
+            ("master", Some(Some(Role::Promoted))),
+            ("Unpromoted", Some(None)),
+            ("Slave", Some(None)),
+            ("Unknown", None),
+            ("bogus", None),
+        ] {
+            let r = rule(&with(&format!(r#"score="1" role="{role}""#)));
+            assert_eq!(
+                LocationRule::resolve(&r, &refs, None).map(|l| l.role_filter),
+                want,
+                "{role}"
+            );
+        }
+
+        // rsc-pattern submatches go into score-attribute and attribute names.
+        let groups = [Some("web-s"), Some("s"), None];
+        let r = rule(
+            r#"<rule id="r" score-attribute="%1"><expression id="e" attribute="%2a%9" operation="defined"/></rule>"#,
+        );
+        let lr = LocationRule::resolve(&r, &refs, Some(&groups)).expect("resolves");
+        assert_eq!(lr.score, RuleScore::Attribute("s".to_string()));
+        let ctx = ctx.submatches(&groups);
+        assert_eq!(lr.evaluate(&ctx, &refs).score, Some(Score::from(250)));
+    }
+
+    #[test]
+    fn submatch_expansion() {
+        let g = [Some("whole"), Some("one"), Some(""), None];
+        for (text, want) in [
+            ("%1", Some("one")),
+            ("x%1y%0", Some("xoneywhole")),
+            ("%2", None),
+            ("%3%4%9", None),
+            ("a%2b", Some("ab")),
+            ("100%", Some("100%")),
+            ("%%1", Some("%one")),
+            ("%a", Some("%a")),
+            ("", None),
+            ("é%1", Some("éone")),
+        ] {
+            assert_eq!(expand_submatches(text, &g).as_deref(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn durations_in_date_expressions() {
+        let spec = |fields: &[(&str, &str)]| DateSpec {
+            id: None,
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            extra: Default::default(),
+        };
+        let start = t("2005-01-31");
+        for (fields, want) in [
+            (vec![("months", "1")], "2005-02-28 00:00:00Z"),
+            (
+                vec![("years", "1"), ("months", "1")],
+                "2006-02-28 00:00:00Z",
+            ),
+            (vec![("weeks", "1"), ("days", "1")], "2005-02-08 00:00:00Z"),
+            (
+                vec![("hours", "-1"), ("minutes", "90"), ("seconds", "5")],
+                "2005-01-31 00:30:05Z",
+            ),
+            (
+                vec![("days", "5x"), ("hours", "x5")],
+                "2005-02-05 00:00:00Z",
+            ),
+            (
+                vec![("days", "99999999999"), ("moon", "3")],
+                "2005-01-31 00:00:00Z",
+            ),
+        ] {
+            assert_eq!(
+                add_duration_spec(start, &spec(&fields)).to_string(),
+                want,
+                "{fields:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn evaluation_never_panics(
+            value in ".{0,12}", attr_value in ".{0,12}",
+            op in proptest::sample::select(vec!["lt", "lte", "gt", "gte", "eq", "ne", "defined", "not_defined", "x"]),
+            ty in proptest::sample::select(vec!["string", "integer", "number", "version", "x"]),
+            spec in ".{0,8}", when in ".{0,24}",
+        ) {
+            let attrs = vec![("a".to_string(), attr_value.clone())];
+            let ctx = RuleContext::new(DateTime::EPOCH).node(&attrs);
+            let e = Expression {
+                id: "e".into(),
+                attribute: "a".into(),
+                operation: Some(crate::value::Typed::parse_lenient(op).0),
+                value: Some(value.clone()),
+                type_: Some(crate::value::Typed::parse_lenient(ty).0),
+                value_source: None,
+                extra: Default::default(),
+            };
+            let d = DateExpression {
+                id: "d".into(),
+                operation: None,
+                start: Some(when.clone()),
+                end: Some(value.clone()),
+                date_spec: None,
+                duration: Some(DateSpec { id: None, fields: vec![("hours".into(), spec.clone())], extra: Default::default() }),
+                extra: Default::default(),
+            };
+            let r = Rule { exprs: vec![RuleExpr::Expr(e), RuleExpr::Date(d)], ..Default::default() };
+            let _ = eval_rule(&r, &ctx, &IdRefs::empty());
+            let _ = compare_version(&value, &attr_value);
+            let _ = parse_interval_spec(&value);
+            let _ = score_from_text(&value, &ctx.health);
+            let s = DateSpec { id: None, fields: vec![("hours".into(), spec.clone()), ("moon".into(), value.clone())], extra: Default::default() };
+            let _ = eval_date_spec(Some(&s), &DateTime::EPOCH);
+            let _ = expand_submatches(&value, &[Some("x")]);
+        }
+    }
 }
