@@ -17,6 +17,18 @@
 //! does not resolve passes, and an unknown comparison `type` compares equal.
 //! Each case is noted where it is implemented.
 //!
+//! Entry points: [`eval_rule`] (one rule), [`eval_rules`] (the rules of a
+//! set or a constraint's [`lifetime_rules`]), [`LocationRule`] (a location
+//! constraint's rule with its score, `score-attribute` and role filter),
+//! [`eval_date_expression`]. Name/value sets are in [`crate::nvpair`];
+//! `id-ref`s resolve through [`IdRefs`]. The C-library number readings
+//! Pacemaker relies on are here too: [`score_from_text`] (`char2score`),
+//! [`parse_interval_spec`] (`crm_parse_interval_spec`), [`compare_version`].
+//!
+//! Verified against Pacemaker 2.1.5 itself: the unit tests replay 1,494
+//! `crm_rule` verdicts on date expressions (three time zones) and 15,288
+//! `crm_simulate` allocation scores of location rules (testdata/).
+//!
 //! ```
 //! use cib::iso8601::DateTime;
 //! use cib::idref::IdRefs;
@@ -57,7 +69,7 @@ use std::hash::BuildHasher;
 use crate::idref::IdRefs;
 use crate::iso8601::DateTime;
 use crate::model::{
-    DateExpression, DateSpec, Expression, OpExpression, RscExpression, Rule, RuleExpr,
+    DateExpression, DateSpec, Expression, Extra, OpExpression, RscExpression, Rule, RuleExpr,
 };
 use crate::score::{HealthScores, Score};
 use crate::value::Role;
@@ -954,6 +966,24 @@ impl<'a> LocationRule<'a> {
             next_change: outcome.next_change,
         }
     }
+}
+
+/// The rules of a constraint's deprecated `<lifetime>` child, which the
+/// model keeps unparsed in the constraint's [`Extra`]. `None` when there is
+/// no `<lifetime>`. Pacemaker skips the whole constraint unless these pass
+/// with [`eval_rules`] evaluated without a node (and uses their
+/// `next_change`). Rules that cannot be read are left out.
+pub fn lifetime_rules(extra: &Extra) -> Option<Vec<Rule>> {
+    let lifetime = extra.children.iter().find(|c| c.name == "lifetime")?;
+    let cx = crate::read::Ctx::new(crate::read::Mode::Lenient);
+    Some(
+        lifetime
+            .children
+            .iter()
+            .filter(|c| c.name == "rule")
+            .filter_map(|c| crate::read::rule(&cx, c).ok())
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -2156,5 +2186,33 @@ mod tests {
             let _ = eval_date_spec(Some(&s), &DateTime::EPOCH);
             let _ = expand_submatches(&value, &[Some("x")]);
         }
+    }
+
+    #[test]
+    fn lifetime_rules_of_a_constraint() {
+        let xml = r#"<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/>
+          <resources><primitive id="p" class="ocf" provider="pacemaker" type="Dummy"/></resources>
+          <constraints>
+            <rsc_location id="l" rsc="p" node="n1" score="10">
+              <lifetime id="lt"><rule id="lr"><date_expression id="d" operation="lt" end="2010-01-01"/></rule></lifetime>
+            </rsc_location>
+            <rsc_location id="m" rsc="p" node="n1" score="10"/>
+          </constraints></configuration><status/></cib>"#;
+        let (cib, _) = Cib::from_xml_lenient(xml).expect("cib");
+        let [Constraint::Location(l), Constraint::Location(m)] = &cib.configuration.constraints[..]
+        else {
+            panic!("two locations");
+        };
+        assert!(lifetime_rules(&m.extra).is_none());
+        let rules = lifetime_rules(&l.extra).expect("lifetime");
+        assert_eq!(rules.len(), 1);
+        let refs = IdRefs::empty();
+        let before = eval_rules(&rules, &RuleContext::new(t("2009-06-01")), &refs);
+        assert!(before.passed);
+        assert_eq!(
+            before.next_change.map(|c| c.utc_string()),
+            Some("2010-01-01 00:00:00Z".into())
+        );
+        assert!(!eval_rules(&rules, &RuleContext::new(t("2010-06-01")), &refs).passed);
     }
 }
