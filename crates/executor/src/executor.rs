@@ -218,7 +218,11 @@ impl Executor {
         tokio::spawn(async move {
             exec.recurring_loop(req, call_id, cancel_rx, kick).await;
             let mut st = exec.state();
-            if st.recurring.get(&k).is_some_and(|r| r.generation == generation) {
+            if st
+                .recurring
+                .get(&k)
+                .is_some_and(|r| r.generation == generation)
+            {
                 st.recurring.remove(&k);
             }
         });
@@ -478,7 +482,10 @@ impl Executor {
         }
         if class == Class::Lsb && req.action == "meta-data" {
             if let Some(path) = cfg.paths.locate(&req.agent) {
-                r.stdout = lsb_metadata(&req.agent.type_, &std::fs::read_to_string(path).unwrap_or_default());
+                r.stdout = lsb_metadata(
+                    &req.agent.type_,
+                    &std::fs::read_to_string(path).unwrap_or_default(),
+                );
                 r.rc_text = codes::rc_str(0).to_string();
                 return r;
             }
@@ -734,7 +741,10 @@ pub fn lsb_metadata(name: &str, script: &str) -> String {
             continue;
         }
         if in_desc {
-            if let Some(rest) = line.strip_prefix("#  ").or_else(|| line.strip_prefix("#\t")) {
+            if let Some(rest) = line
+                .strip_prefix("#  ")
+                .or_else(|| line.strip_prefix("#\t"))
+            {
                 long.push_str(rest.trim());
                 long.push('\n');
                 continue;
@@ -816,7 +826,8 @@ mod tests {
 
     #[test]
     fn interval_origin_aligns_the_first_run() {
-        let req = OpRequest::new("r", AgentSpec::ocf("heartbeat", "Dummy"), "monitor").interval_ms(60_000);
+        let req = OpRequest::new("r", AgentSpec::ocf("heartbeat", "Dummy"), "monitor")
+            .interval_ms(60_000);
         let mut r = req.clone();
         r.interval_origin = Some(1_000);
         // 10 s past an aligned point: wait 50 s.

@@ -125,7 +125,11 @@ pub fn prepare(
             (vec![action.to_string()], None, action.to_string())
         }
         Class::Lsb | Class::Service => {
-            let a = if action == "monitor" { "status" } else { action };
+            let a = if action == "monitor" {
+                "status"
+            } else {
+                action
+            };
             (vec![a.to_string()], None, a.to_string())
         }
         Class::Stonith => {

@@ -93,7 +93,9 @@ impl AgentMetadata {
             name: root.attribute("name").unwrap_or_default().to_string(),
             agent_version: root.attribute("version").map(str::to_string),
             ocf_version: child(root, "version").and_then(text),
-            shortdesc: desc(root, "shortdesc"),
+            // Fence agents put it in an attribute.
+            shortdesc: desc(root, "shortdesc")
+                .or_else(|| root.attribute("shortdesc").map(str::to_string)),
             longdesc: desc(root, "longdesc"),
             ..Default::default()
         };

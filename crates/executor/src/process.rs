@@ -42,7 +42,10 @@ pub enum Exit {
     /// The deadline passed; the process (group) was killed.
     TimedOut,
     /// The program could not be started: the OS error number and text.
-    SpawnFailed { errno: Option<i32>, message: String },
+    SpawnFailed {
+        errno: Option<i32>,
+        message: String,
+    },
 }
 
 /// Everything known about one run.
@@ -374,6 +377,9 @@ mod tests {
         let mut inv = sh("", 1000);
         inv.program = PathBuf::from("/nonexistent/agent");
         let o = run(&inv, |_| {}).await;
-        assert!(matches!(o.exit, Exit::SpawnFailed { errno: Some(2), .. }), "{o:?}");
+        assert!(
+            matches!(o.exit, Exit::SpawnFailed { errno: Some(2), .. }),
+            "{o:?}"
+        );
     }
 }

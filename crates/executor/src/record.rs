@@ -206,7 +206,10 @@ impl OpResult {
             _ => true,
         };
         let id = if task == "notify" {
-            let n_type = self.params.get("CRM_meta_notify_type").map_or("", String::as_str);
+            let n_type = self
+                .params
+                .get("CRM_meta_notify_type")
+                .map_or("", String::as_str);
             let n_op = self
                 .params
                 .get("CRM_meta_notify_operation")

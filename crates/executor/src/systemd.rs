@@ -37,8 +37,17 @@ pub fn is_booted() -> bool {
 /// (`getty@tty1`) likewise.
 pub fn unit_name(type_: &str) -> String {
     const SUFFIXES: [&str; 11] = [
-        ".service", ".socket", ".device", ".mount", ".automount", ".swap", ".target", ".path",
-        ".timer", ".slice", ".scope",
+        ".service",
+        ".socket",
+        ".device",
+        ".mount",
+        ".automount",
+        ".swap",
+        ".target",
+        ".path",
+        ".timer",
+        ".slice",
+        ".scope",
     ];
     if SUFFIXES.iter().any(|s| type_.ends_with(s)) {
         type_.to_string()
@@ -90,7 +99,11 @@ pub fn metadata_xml(unit: &str) -> String {
 }
 
 /// Runs `action` on `unit` over D-Bus; `Err` only when it cannot be attempted.
-pub async fn run(unit_type: &str, action: &str, timeout_ms: u64) -> Result<(i32, ExecStatus, Option<String>), SystemdError> {
+pub async fn run(
+    unit_type: &str,
+    action: &str,
+    timeout_ms: u64,
+) -> Result<(i32, ExecStatus, Option<String>), SystemdError> {
     let unit = unit_name(unit_type);
     if !matches!(action, "start" | "stop" | "monitor" | "status") {
         return Err(SystemdError::Unsupported {
@@ -168,7 +181,11 @@ mod dbus {
         )
         .await
         .map_err(|e| err(unit, e))?;
-        let method = if action == "start" { "StartUnit" } else { "StopUnit" };
+        let method = if action == "start" {
+            "StartUnit"
+        } else {
+            "StopUnit"
+        };
         let _job: zbus::zvariant::OwnedObjectPath = manager
             .call(method, &(unit, "replace"))
             .await
@@ -236,7 +253,8 @@ mod tests {
 
     #[test]
     fn generated_metadata_parses() {
-        let md = crate::metadata::AgentMetadata::parse("systemd:x", &metadata_xml("x.service")).unwrap();
+        let md =
+            crate::metadata::AgentMetadata::parse("systemd:x", &metadata_xml("x.service")).unwrap();
         assert!(md.supports("monitor"));
     }
 

@@ -39,9 +39,8 @@ pub async fn any_exits(pids: Vec<u32>) -> u32 {
 
 /// Resolves when `pid` exits.
 async fn one_exits(pid: u32) -> u32 {
-    let fd = rustix::process::Pid::from_raw(pid as i32).and_then(|p| {
-        rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok()
-    });
+    let fd = rustix::process::Pid::from_raw(pid as i32)
+        .and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok());
     // `new` is deprecated for fds the caller might not own; this one is an
     // OwnedFd moved in, so registering it is sound.
     #[allow(deprecated)]
@@ -87,7 +86,10 @@ mod tests {
 
     #[tokio::test]
     async fn notices_an_exit_without_waiting_for_a_poll() {
-        let mut child = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("600")
+            .spawn()
+            .unwrap();
         let pid = child.id();
         let waiter = tokio::spawn(any_exits(vec![pid]));
         // Not resolved while alive.

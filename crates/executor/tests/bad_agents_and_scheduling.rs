@@ -51,7 +51,10 @@ async fn a_hanging_agent_does_not_block_other_resources() {
     .await
     .expect("another resource's operation completes while one hangs");
     assert!(other.is_ok());
-    assert!(!hang.is_finished(), "the hanging operation is still running");
+    assert!(
+        !hang.is_finished(),
+        "the hanging operation is still running"
+    );
     // Dropping the hanging operation kills its agent.
     hang.abort();
 }
@@ -63,21 +66,28 @@ async fn a_daemon_holding_stdout_does_not_hold_the_operation() {
     let pidfile = dir.path("pid");
     let r = tokio::time::timeout(
         SAFETY,
-        exec.execute(OpRequest::new("fh", test_agent("fork_hold"), "start").param("pidfile", &pidfile)),
+        exec.execute(
+            OpRequest::new("fh", test_agent("fork_hold"), "start").param("pidfile", &pidfile),
+        ),
     )
     .await
     .expect("start returns although its daemon keeps stdout open");
     assert!(r.is_ok(), "{}", r.summary());
     assert_eq!(r.stdout, "starting\n");
     let daemon: u32 = read(&pidfile).trim().parse().expect("daemon pid");
-    assert!(executor::procfs::is_live(daemon), "the daemon was left running");
+    assert!(
+        executor::procfs::is_live(daemon),
+        "the daemon was left running"
+    );
     common::kill_group(r.pid);
 }
 
 #[tokio::test]
 async fn megabytes_of_output_are_truncated_not_blocking() {
     let exec = executor();
-    let r = exec.execute(OpRequest::new("big", test_agent("huge"), "monitor")).await;
+    let r = exec
+        .execute(OpRequest::new("big", test_agent("huge"), "monitor"))
+        .await;
     assert!(r.is_ok(), "{}", r.summary());
     assert!(r.output_truncated);
     assert_eq!(r.stdout.len(), 64 * 1024);
@@ -87,14 +97,18 @@ async fn megabytes_of_output_are_truncated_not_blocking() {
 #[tokio::test]
 async fn garbage_output_is_kept_and_bad_metadata_is_a_clear_error() {
     let exec = executor();
-    let r = exec.execute(OpRequest::new("g", test_agent("garbage"), "monitor")).await;
+    let r = exec
+        .execute(OpRequest::new("g", test_agent("garbage"), "monitor"))
+        .await;
     assert!(r.is_ok(), "{}", r.summary());
     assert!(r.stdout.contains("garbage"));
     let e = exec.metadata(&test_agent("garbage")).await.unwrap_err();
     assert!(e.to_string().contains("ocf:pacer-test:garbage"), "{e}");
     assert!(e.to_string().contains("not valid XML"), "{e}");
     // Without meta-data, results still carry the op-digest.
-    let r = exec.execute(OpRequest::new("g", test_agent("garbage"), "start")).await;
+    let r = exec
+        .execute(OpRequest::new("g", test_agent("garbage"), "start"))
+        .await;
     assert_eq!(r.digests.op_digest.len(), 32);
     assert_eq!(r.digests.op_restart_digest, None);
 }
@@ -104,7 +118,9 @@ async fn every_ocf_exit_code_and_undefined_ones() {
     let exec = executor();
     for code in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 191] {
         let r = exec
-            .execute(OpRequest::new("c", test_agent("codes"), "monitor").param("rc", &code.to_string()))
+            .execute(
+                OpRequest::new("c", test_agent("codes"), "monitor").param("rc", &code.to_string()),
+            )
             .await;
         assert_eq!((r.rc, r.status), (code, ExecStatus::Done), "exit {code}");
         assert_eq!(r.exit_reason, None);
@@ -115,7 +131,9 @@ async fn every_ocf_exit_code_and_undefined_ones() {
     assert!(degraded.is_ok(), "degraded counts as running");
     for code in [10, 42, 189, 192, 255] {
         let r = exec
-            .execute(OpRequest::new("c", test_agent("codes"), "monitor").param("rc", &code.to_string()))
+            .execute(
+                OpRequest::new("c", test_agent("codes"), "monitor").param("rc", &code.to_string()),
+            )
             .await;
         assert_eq!(r.rc, 1, "undefined {code} is a generic error");
         assert_eq!(r.agent_exit, Some(code));
@@ -131,22 +149,36 @@ async fn every_ocf_exit_code_and_undefined_ones() {
         .await;
     assert_eq!(r.rc, 6);
     assert_eq!(r.exit_reason.as_deref(), Some("config file missing"));
-    assert_eq!(r.to_lrm_rsc_op("node1", None, 0).exit_reason.as_deref(), Some("config file missing"));
+    assert_eq!(
+        r.to_lrm_rsc_op("node1", None, 0).exit_reason.as_deref(),
+        Some("config file missing")
+    );
 }
 
 #[tokio::test]
 async fn missing_and_non_executable_agents_get_clear_results() {
     let exec = executor();
-    let r = exec.execute(OpRequest::new("m", test_agent("no_such_agent"), "start")).await;
+    let r = exec
+        .execute(OpRequest::new("m", test_agent("no_such_agent"), "start"))
+        .await;
     assert_eq!((r.rc, r.status), (5, ExecStatus::NotInstalled));
     let reason = r.exit_reason.unwrap_or_default();
-    assert!(reason.contains("pacer-test/no_such_agent") && reason.contains("install"), "{reason}");
-    let r = exec.execute(OpRequest::new("n", test_agent("not_executable"), "start")).await;
+    assert!(
+        reason.contains("pacer-test/no_such_agent") && reason.contains("install"),
+        "{reason}"
+    );
+    let r = exec
+        .execute(OpRequest::new("n", test_agent("not_executable"), "start"))
+        .await;
     assert_eq!((r.rc, r.status), (4, ExecStatus::Error), "{}", r.summary());
     let reason = r.exit_reason.unwrap_or_default();
     assert!(reason.contains("chmod +x"), "{reason}");
     let r = exec
-        .execute(OpRequest::new("x", "ocf:nonexistent-provider:Dummy".parse().expect("spec"), "monitor"))
+        .execute(OpRequest::new(
+            "x",
+            "ocf:nonexistent-provider:Dummy".parse().expect("spec"),
+            "monitor",
+        ))
         .await;
     assert_eq!(r.status, ExecStatus::NotInstalled);
 }
@@ -214,7 +246,10 @@ async fn resources_run_in_parallel_up_to_the_global_limit() {
     let events = log_events(&log);
     assert_eq!(events.len(), 6);
     for pair in events.chunks(2) {
-        assert!(pair[0].1 && !pair[1].1 && pair[0].0 == pair[1].0, "{events:?}");
+        assert!(
+            pair[0].1 && !pair[1].1 && pair[0].0 == pair[1].0,
+            "{events:?}"
+        );
     }
     // (That resources run in parallel under a higher limit is shown by
     // a_hanging_agent_does_not_block_other_resources.)
@@ -232,10 +267,16 @@ async fn recurring_monitor_streams_results_and_cancels() {
             .interval_ms(100),
     )
     .expect("schedule");
-    assert_eq!(exec.recurring(), vec![("r".to_string(), "monitor".to_string(), 100)]);
+    assert_eq!(
+        exec.recurring(),
+        vec![("r".to_string(), "monitor".to_string(), 100)]
+    );
     let first = next_matching(&mut stream, "first monitor", |r| r.rsc_id == "r").await;
     let second = next_matching(&mut stream, "second monitor", |r| r.rsc_id == "r").await;
-    assert_eq!(first.call_id, second.call_id, "a recurring op keeps its call id");
+    assert_eq!(
+        first.call_id, second.call_id,
+        "a recurring op keeps its call id"
+    );
     assert_eq!(second.interval_ms, 100);
     // The result has not changed, so last-rc-change stays at the first run.
     assert_eq!(second.last_rc_change, first.last_run);
@@ -247,7 +288,9 @@ async fn recurring_monitor_streams_results_and_cancels() {
     assert_eq!(cancelled.call_id, first.call_id);
     assert!(exec.recurring().is_empty());
     assert!(!exec.cancel("r", "monitor", 100));
-    assert!(exec.schedule(OpRequest::new("r", test_agent("codes"), "monitor")).is_err());
+    assert!(exec
+        .schedule(OpRequest::new("r", test_agent("codes"), "monitor"))
+        .is_err());
 }
 
 #[tokio::test]
@@ -256,8 +299,13 @@ async fn stop_cancels_recurring_operations_first() {
     let mut stream = exec.subscribe();
     exec.schedule(OpRequest::new("s", test_agent("codes"), "monitor").interval_ms(60_000))
         .expect("schedule");
-    next_matching(&mut stream, "first monitor", |r| r.rsc_id == "s" && r.action == "monitor").await;
-    let stop = exec.execute(OpRequest::new("s", test_agent("codes"), "stop")).await;
+    next_matching(&mut stream, "first monitor", |r| {
+        r.rsc_id == "s" && r.action == "monitor"
+    })
+    .await;
+    let stop = exec
+        .execute(OpRequest::new("s", test_agent("codes"), "stop"))
+        .await;
     assert!(stop.is_ok());
     assert!(exec.recurring().is_empty());
     next_matching(&mut stream, "cancelled monitor", |r| {
@@ -331,7 +379,9 @@ async fn notify_results_are_recorded_as_pacemaker_does() {
     let rec = n.to_lrm_rsc_op("node1", None, 0);
     assert_eq!(rec.id, "web:1_pre_notify_start_0");
     assert_eq!(
-        n.params.get("CRM_meta_notify_start_uname").map(String::as_str),
+        n.params
+            .get("CRM_meta_notify_start_uname")
+            .map(String::as_str),
         Some("node1 node2")
     );
 }

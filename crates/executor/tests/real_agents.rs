@@ -24,7 +24,12 @@ async fn heartbeat_dummy_start_monitor_stop() {
             .timeout_ms(20_000)
     };
     let probe = exec.execute(op("monitor")).await;
-    assert_eq!((probe.rc, probe.status), (7, ExecStatus::Done), "{}", probe.summary());
+    assert_eq!(
+        (probe.rc, probe.status),
+        (7, ExecStatus::Done),
+        "{}",
+        probe.summary()
+    );
     let start = exec.execute(op("start")).await;
     assert!(start.is_ok(), "{}", start.summary());
     assert!(std::path::Path::new(&state).exists());
@@ -37,7 +42,11 @@ async fn heartbeat_dummy_start_monitor_stop() {
     // Call ids increase; digests are recorded (restart/secure from meta-data).
     assert!(stop.call_id > start.call_id);
     assert_eq!(start.digests.op_digest.len(), 32);
-    assert!(start.digests.op_restart_digest.is_some(), "{:?}", start.digests);
+    assert!(
+        start.digests.op_restart_digest.is_some(),
+        "{:?}",
+        start.digests
+    );
     let rec = start.to_lrm_rsc_op("node1", None, 0);
     assert_eq!(rec.id, "d1_last_0");
     assert_eq!(rec.rc_code, Some(0));
@@ -81,7 +90,10 @@ async fn pacemaker_dummy_gets_pacemakers_environment_and_all_actions() {
     assert_eq!(get("OCF_RESKEY_CRM_meta_timeout"), Some("20000"));
     assert_eq!(get("OCF_RESKEY_CRM_meta_name"), Some("start"));
     assert_eq!(get("OCF_RESKEY_CRM_meta_on_node"), Some("node1"));
-    assert_eq!(get("OCF_RESKEY_crm_feature_set"), Some(executor::digest::CRM_FEATURE_SET));
+    assert_eq!(
+        get("OCF_RESKEY_crm_feature_set"),
+        Some(executor::digest::CRM_FEATURE_SET)
+    );
     // OCF 1.1 reload-agent: restart list and private list from meta-data.
     assert_eq!(
         start.digests.op_force_restart.as_deref(),
@@ -89,14 +101,35 @@ async fn pacemaker_dummy_gets_pacemakers_environment_and_all_actions() {
         "{:?}",
         start.digests
     );
-    assert_eq!(start.digests.op_secure_params.as_deref(), Some("  passwd  "));
-    for action in ["reload-agent", "validate-all", "migrate_to", "migrate_from", "monitor"] {
-        let r = exec.execute(op(action).meta("migrate_source", "node1").meta("migrate_target", "node2")).await;
+    assert_eq!(
+        start.digests.op_secure_params.as_deref(),
+        Some("  passwd  ")
+    );
+    for action in [
+        "reload-agent",
+        "validate-all",
+        "migrate_to",
+        "migrate_from",
+        "monitor",
+    ] {
+        let r = exec
+            .execute(
+                op(action)
+                    .meta("migrate_source", "node1")
+                    .meta("migrate_target", "node2"),
+            )
+            .await;
         assert!(r.is_ok(), "{action}: {}", r.summary());
     }
-    let md = exec.metadata(&spec("ocf:pacemaker:Dummy")).await.expect("meta-data");
+    let md = exec
+        .metadata(&spec("ocf:pacemaker:Dummy"))
+        .await
+        .expect("meta-data");
     assert!(md.parameter("fake").is_some_and(|p| p.reloadable));
-    assert_eq!(md.action("meta-data").and_then(|a| a.timeout_ms), Some(5_000));
+    assert_eq!(
+        md.action("meta-data").and_then(|a| a.timeout_ms),
+        Some(5_000)
+    );
     assert!(exec.execute(op("stop")).await.is_ok());
 }
 
@@ -142,13 +175,19 @@ async fn anything_runs_a_real_daemon() {
     common::become_subreaper();
     let start = exec.execute(op("start")).await;
     assert!(start.is_ok(), "{}", start.summary());
-    let pid = executor::watch::pid_from_file(std::path::Path::new(&pidfile)).expect("daemon running");
+    let pid =
+        executor::watch::pid_from_file(std::path::Path::new(&pidfile)).expect("daemon running");
     assert_eq!(exec.execute(op("monitor")).await.rc, 0);
     // The daemon dies: the monitor says so (anything: a pid file without its
     // process is a failure, rc 1, not a clean stop).
     common::kill_and_reap(pid);
     let mon = exec.execute(op("monitor")).await;
-    assert_eq!((mon.rc, mon.status), (1, ExecStatus::Done), "{}", mon.summary());
+    assert_eq!(
+        (mon.rc, mon.status),
+        (1, ExecStatus::Done),
+        "{}",
+        mon.summary()
+    );
     assert!(exec.execute(op("stop")).await.is_ok());
 }
 
@@ -157,7 +196,8 @@ async fn ping_against_localhost() {
     let dir = Scratch::new("ping");
     let mut cfg = common::config();
     let attrd_log = dir.path("attrd.log");
-    cfg.base_env.push(("PACER_ATTRD_LOG".into(), attrd_log.clone()));
+    cfg.base_env
+        .push(("PACER_ATTRD_LOG".into(), attrd_log.clone()));
     let exec = executor::Executor::new(cfg);
     let op = |a: &str| {
         OpRequest::new("ping", spec("ocf:pacemaker:ping"), a)
@@ -195,7 +235,9 @@ impl Netns {
         }
         let ns = Netns(name.clone());
         let set_up = ok(&["-n", &name, "link", "set", "lo", "up"])
-            && ok(&["-n", &name, "link", "add", "pacer0", "type", "veth", "peer", "name", "pacer1"])
+            && ok(&[
+                "-n", &name, "link", "add", "pacer0", "type", "veth", "peer", "name", "pacer1",
+            ])
             && ok(&["-n", &name, "link", "set", "pacer0", "up"])
             && ok(&["-n", &name, "link", "set", "pacer1", "up"])
             && ok(&["-n", &name, "addr", "add", "192.0.2.1/24", "dev", "pacer0"]);
@@ -213,13 +255,16 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("ip").args(["netns", "del", &self.0]).status();
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.0])
+            .status();
     }
 }
 
 #[tokio::test]
 async fn ipaddr2_in_a_network_namespace() {
-    let ns = Netns::create().expect("root and iproute2 are needed to create a network namespace (CI runs as root)");
+    let ns = Netns::create()
+        .expect("root and iproute2 are needed to create a network namespace (CI runs as root)");
     let mut cfg = common::config();
     cfg.command_prefix = vec!["ip".into(), "netns".into(), "exec".into(), ns.0.clone()];
     let exec = executor::Executor::new(cfg);
@@ -233,7 +278,11 @@ async fn ipaddr2_in_a_network_namespace() {
     assert_eq!(exec.execute(op("monitor")).await.rc, 7);
     let start = exec.execute(op("start")).await;
     assert!(start.is_ok(), "{}\n{}", start.summary(), start.stderr);
-    assert!(ns.addresses().contains("192.0.2.10/24"), "{}", ns.addresses());
+    assert!(
+        ns.addresses().contains("192.0.2.10/24"),
+        "{}",
+        ns.addresses()
+    );
     let mon = exec.execute(op("monitor").interval_ms(10_000)).await;
     assert_eq!(mon.rc, 0, "{}\n{}", mon.summary(), mon.stderr);
     let stop = exec.execute(op("stop")).await;
@@ -250,12 +299,18 @@ async fn ipaddr2_in_a_network_namespace() {
 async fn lsb_script_with_status_code_mapping() {
     let dir = Scratch::new("lsb");
     let mut cfg = common::config();
-    cfg.base_env.push(("PACER_LSB_STATE".into(), dir.path("state")));
+    cfg.base_env
+        .push(("PACER_LSB_STATE".into(), dir.path("state")));
     let exec = executor::Executor::new(cfg);
     let op = |a: &str| OpRequest::new("svc", spec("lsb:pacer-lsb-test"), a);
     // status exits 3 (stopped): OCF "not running".
     let probe = exec.execute(op("monitor")).await;
-    assert_eq!((probe.rc, probe.agent_exit), (7, Some(3)), "{}", probe.summary());
+    assert_eq!(
+        (probe.rc, probe.agent_exit),
+        (7, Some(3)),
+        "{}",
+        probe.summary()
+    );
     assert!(exec.execute(op("start")).await.is_ok());
     assert_eq!(exec.execute(op("status")).await.rc, 0);
     assert_eq!(exec.execute(op("monitor").interval_ms(15_000)).await.rc, 0);
@@ -263,10 +318,22 @@ async fn lsb_script_with_status_code_mapping() {
     assert_eq!(exec.execute(op("monitor")).await.rc, 7);
     // Unknown action: exit 3 means "unimplemented" for non-status actions.
     assert_eq!(exec.execute(op("frobnicate")).await.rc, 3);
-    let md = exec.metadata(&spec("lsb:pacer-lsb-test")).await.expect("LSB meta-data");
+    let md = exec
+        .metadata(&spec("lsb:pacer-lsb-test"))
+        .await
+        .expect("LSB meta-data");
     assert_eq!(md.shortdesc.as_deref(), Some("pacer's LSB test service"));
     // `service:` finds the same script.
-    assert_eq!(exec.execute(OpRequest::new("svc", spec("service:pacer-lsb-test"), "monitor")).await.rc, 7);
+    assert_eq!(
+        exec.execute(OpRequest::new(
+            "svc",
+            spec("service:pacer-lsb-test"),
+            "monitor"
+        ))
+        .await
+        .rc,
+        7
+    );
 }
 
 #[tokio::test]
@@ -290,14 +357,28 @@ async fn fence_dummy_through_stdin_arguments() {
     assert_eq!((st.agent_exit, st.rc), (Some(2), 1), "{}", st.summary());
     let on = exec.execute(op("on").fence_target("node2")).await;
     assert!(on.is_ok(), "{}\n{}", on.summary(), on.stderr);
-    assert_eq!(exec.execute(op("status").fence_target("node2")).await.agent_exit, Some(0));
+    assert_eq!(
+        exec.execute(op("status").fence_target("node2"))
+            .await
+            .agent_exit,
+        Some(0)
+    );
     let reboot = exec.execute(op("reboot").fence_target("node2")).await;
     assert!(reboot.is_ok(), "{}", reboot.summary());
-    let md = exec.metadata(&spec("stonith:fence_dummy")).await.expect("fence meta-data");
+    let md = exec
+        .metadata(&spec("stonith:fence_dummy"))
+        .await
+        .expect("fence meta-data");
     assert!(md.supports("reboot") && md.parameter("status_file").is_some());
     assert!(exec.execute(op("stop")).await.is_ok());
     // A fence agent that does not exist.
-    let missing = exec.execute(OpRequest::new("f", spec("stonith:fence_nonexistent"), "monitor")).await;
+    let missing = exec
+        .execute(OpRequest::new(
+            "f",
+            spec("stonith:fence_nonexistent"),
+            "monitor",
+        ))
+        .await;
     assert_eq!((missing.rc, missing.status), (5, ExecStatus::NotInstalled));
 }
 
@@ -307,7 +388,9 @@ async fn systemd_units_fail_clearly_without_systemd() {
         return; // this host runs systemd: nothing to check here
     }
     let exec = executor();
-    let r = exec.execute(OpRequest::new("chrony", spec("systemd:chronyd"), "start")).await;
+    let r = exec
+        .execute(OpRequest::new("chrony", spec("systemd:chronyd"), "start"))
+        .await;
     assert_eq!((r.rc, r.status), (5, ExecStatus::NotInstalled));
     let reason = r.exit_reason.unwrap_or_default();
     assert!(reason.contains("systemd is not running"), "{reason}");

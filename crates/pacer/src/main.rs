@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod agent;
 mod cib_file;
 mod configure;
 mod simulate;
@@ -24,6 +25,9 @@ enum Command {
     /// Read and write the configuration in crm shell syntax.
     #[command(subcommand)]
     Configure(configure::Command),
+    /// Resource and fence agents: list them, show their meta-data, run an action.
+    #[command(subcommand)]
+    Agent(agent::Command),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +45,6 @@ fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
         Command::Configure(cmd) => configure::run(cmd),
+        Command::Agent(cmd) => agent::run(cmd),
     }
 }

@@ -21,7 +21,10 @@ pub fn config() -> ExecutorConfig {
     let mut cfg = ExecutorConfig {
         paths: Paths {
             ocf_root: PathBuf::from("/usr/lib/ocf"),
-            ocf_ra_path: vec![agents_dir().join("ocf"), PathBuf::from("/usr/lib/ocf/resource.d")],
+            ocf_ra_path: vec![
+                agents_dir().join("ocf"),
+                PathBuf::from("/usr/lib/ocf/resource.d"),
+            ],
             lsb_dir: agents_dir().join("init.d"),
             fence_dir: PathBuf::from("/usr/sbin"),
         },
@@ -32,8 +35,12 @@ pub fn config() -> ExecutorConfig {
     };
     // Test stand-ins (attrd_updater) come first on PATH.
     let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
-    let path = format!("{}:/usr/sbin:/sbin:{path}", agents_dir().join("bin").display());
-    cfg.base_env.retain(|(k, _)| k != "PATH" && !k.starts_with("OCF_"));
+    let path = format!(
+        "{}:/usr/sbin:/sbin:{path}",
+        agents_dir().join("bin").display()
+    );
+    cfg.base_env
+        .retain(|(k, _)| k != "PATH" && !k.starts_with("OCF_"));
     cfg.base_env.push(("PATH".into(), path));
     cfg
 }
@@ -65,7 +72,11 @@ impl Drop for Scratch {
 }
 
 /// The next result on `stream` matching `pred`, or a failure after [`SAFETY`].
-pub async fn next_matching(stream: &mut ResultStream, what: &str, pred: impl Fn(&OpResult) -> bool) -> OpResult {
+pub async fn next_matching(
+    stream: &mut ResultStream,
+    what: &str,
+    pred: impl Fn(&OpResult) -> bool,
+) -> OpResult {
     let fut = async {
         loop {
             match stream.next().await {
