@@ -30,7 +30,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| cib::Cib::from_xml_lenient(std::hint::black_box(&text)).expect("parses"))
     });
     let (model, _) = cib::Cib::from_xml_lenient(&text).expect("parses");
-    g.bench_function("write", |b| b.iter(|| std::hint::black_box(&model).to_xml()));
+    g.bench_function("write", |b| {
+        b.iter(|| std::hint::black_box(&model).to_xml())
+    });
     g.finish();
 }
 

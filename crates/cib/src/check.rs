@@ -12,7 +12,14 @@ use crate::read::{loc, Ctx};
 /// shares its id with the resource that runs it).
 const REFERENCE_ELEMENTS: [&str; 4] = ["resource_ref", "obj_ref", "role", "node"];
 
-const RESOURCE_ELEMENTS: [&str; 6] = ["primitive", "group", "clone", "master", "bundle", "template"];
+const RESOURCE_ELEMENTS: [&str; 6] = [
+    "primitive",
+    "group",
+    "clone",
+    "master",
+    "bundle",
+    "template",
+];
 
 /// Checks the `<configuration>` of a `<cib>` element tree. Each problem goes
 /// to `cx`: the first is an error when strict, all are warnings when lenient.
@@ -111,16 +118,15 @@ fn check_refs(
             ))?,
             _ => {}
         },
-        "obj_ref" => match el.attr("id") {
-            Some(target) if !ids.contains_key(target) && !node_ids.contains_key(target) => cx
-                .problem(dangling(
-                    el,
-                    "id",
-                    target,
-                    "a tag must list configured objects",
-                ))?,
-            _ => {}
-        },
+        "obj_ref" => {
+            match el.attr("id") {
+                Some(target) if !ids.contains_key(target) && !node_ids.contains_key(target) => cx
+                    .problem(
+                    dangling(el, "id", target, "a tag must list configured objects"),
+                )?,
+                _ => {}
+            }
+        }
         "primitive" => match el.attr("template") {
             Some(target) if kind_of(target) != Some("template") => cx.problem(dangling(
                 el,

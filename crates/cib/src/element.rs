@@ -205,7 +205,10 @@ impl Element {
         path.push(self.label());
         let here = format!("/{}", path.join("/"));
         if self.name != other.name {
-            return Some(format!("{}: element <{}> vs <{}>", here, self.name, other.name));
+            return Some(format!(
+                "{}: element <{}> vs <{}>",
+                here, self.name, other.name
+            ));
         }
         let mut a: Vec<_> = self.attrs.iter().collect();
         let mut b: Vec<_> = other.attrs.iter().collect();

@@ -507,12 +507,13 @@ fn primitive(cx: &Ctx, el: &Element) -> Result<Primitive> {
         }
     }
     if let Some(class) = &p.class {
-        if class.get() == Some(crate::value::RscClass::Ocf) && p.provider.is_none() && p.template.is_none()
+        if class.get() == Some(crate::value::RscClass::Ocf)
+            && p.provider.is_none()
+            && p.template.is_none()
         {
             return Err(CibError::Invalid {
                 at: loc(el),
-                problem: "class=\"ocf\" needs a provider (e.g. provider=\"heartbeat\")"
-                    .to_string(),
+                problem: "class=\"ocf\" needs a provider (e.g. provider=\"heartbeat\")".to_string(),
             });
         }
     }
@@ -868,8 +869,7 @@ fn fencing_level(cx: &Ctx, el: &Element) -> Result<FencingLevel> {
     if l.target.is_none() && l.target_pattern.is_none() && l.target_attribute.is_none() {
         return Err(CibError::Invalid {
             at: loc(el),
-            problem: "names no target: set target, target-pattern or target-attribute"
-                .to_string(),
+            problem: "names no target: set target, target-pattern or target-attribute".to_string(),
         });
     }
     Ok(l)

@@ -45,7 +45,7 @@ impl<T: AttrValue> Typed<T> {
             Err(expected) => (
                 Typed {
                     raw: raw.to_string(),
-                    value: None,
+                    value: T::parse_tolerant(raw),
                 },
                 Some(expected),
             ),
@@ -62,7 +62,8 @@ impl<T: AttrValue> Typed<T> {
 }
 
 impl<T: Copy> Typed<T> {
-    /// The value, or `None` when the text was not valid.
+    /// The value, or `None` when the text was not valid (and Pacemaker would
+    /// fall back to the attribute's default).
     pub fn get(&self) -> Option<T> {
         self.value
     }
@@ -111,6 +112,11 @@ impl<T> fmt::Display for Typed<T> {
 pub trait AttrValue: Sized {
     /// Parses an attribute's text; `Err` describes what was expected.
     fn parse_attr(s: &str) -> Result<Self, String>;
+    /// The value Pacemaker would still give text that [`AttrValue::parse_attr`]
+    /// refuses, when it gives one (a lenient read keeps it, with a warning).
+    fn parse_tolerant(_s: &str) -> Option<Self> {
+        None
+    }
     /// The canonical spelling Pacemaker itself writes.
     fn to_attr(&self) -> String;
 }
@@ -167,16 +173,26 @@ pub fn is_true(s: Option<&str>) -> bool {
 /// A time span in milliseconds, as written in `interval`, `timeout`, `start-delay`
 /// and the like: a number with an optional unit (`ms`, `msec`, `us`, `usec`, `s`,
 /// `sec`, `m`, `min`, `h`, `hr`; seconds when absent) or an ISO 8601 duration
-/// (`P1DT2H`, `PT30S`).
+/// (`PT30S`, `P1DT2H`).
+///
+/// A strict read accepts exactly those spellings; the value is always what
+/// Pacemaker computes for the text ([`parse_duration_ms`]), quirks included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct DurationMs(pub u64);
 
 impl AttrValue for DurationMs {
     fn parse_attr(s: &str) -> Result<Self, String> {
-        parse_duration_ms(s).map(DurationMs).ok_or_else(|| {
-            "a duration such as 10s, 500ms, 2min, 1h or P1DT2H (a bare number means seconds)"
+        let expected = || {
+            "a duration such as 10s, 500ms, 2min, 1h or PT30S (a bare number means seconds)"
                 .to_string()
-        })
+        };
+        if !is_plain_duration(s) && crate::iso8601::Duration::parse(s.trim()).is_err() {
+            return Err(expected());
+        }
+        parse_duration_ms(s).map(DurationMs).ok_or_else(expected)
+    }
+    fn parse_tolerant(s: &str) -> Option<Self> {
+        parse_duration_ms(s).map(DurationMs)
     }
     fn to_attr(&self) -> String {
         if self.0 % 1000 == 0 {
@@ -187,36 +203,30 @@ impl AttrValue for DurationMs {
     }
 }
 
-/// Parses a duration the way Pacemaker's `crm_parse_interval_spec` does.
-pub fn parse_duration_ms(input: &str) -> Option<u64> {
+/// `<digits>[.<digits>][ ]<unit>` with one of the units Pacemaker documents.
+fn is_plain_duration(input: &str) -> bool {
     let s = input.trim();
-    if s.starts_with('P') {
-        return crate::iso8601::Duration::parse(s)
-            .ok()
-            .and_then(|d| d.total_seconds().checked_mul(1000))
-            .and_then(|ms| u64::try_from(ms).ok());
-    }
     let digits = s.bytes().take_while(|b| b.is_ascii_digit()).count();
     if digits == 0 {
-        return None;
+        return false;
     }
-    let number: u64 = s[..digits].parse().ok()?;
     let mut rest = &s[digits..];
-    // Pacemaker accepts and ignores a fractional part ("1.5s" is 1s).
     if let Some(frac) = rest.strip_prefix('.') {
         rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
     }
     let unit = rest.trim().to_ascii_lowercase();
-    let (mul, div) = match unit.as_str() {
-        "" => (1000, 1),
-        "ms" | "msec" => (1, 1),
-        "us" | "usec" => (1, 1000),
-        "s" | "sec" => (1000, 1),
-        "m" | "min" => (60_000, 1),
-        "h" | "hr" => (3_600_000, 1),
-        _ => return None,
-    };
-    number.checked_mul(mul).map(|v| v / div)
+    matches!(
+        unit.as_str(),
+        "" | "ms" | "msec" | "us" | "usec" | "s" | "sec" | "m" | "min" | "h" | "hr"
+    )
+}
+
+/// The milliseconds Pacemaker's `crm_parse_interval_spec` computes for a
+/// duration text, with its quirks (units read by their first letter, `P1D`
+/// counted as 0 …); see [`crate::rules::parse_interval_spec`]. `None` when
+/// Pacemaker would reject it (and use 0).
+pub fn parse_duration_ms(input: &str) -> Option<u64> {
+    crate::rules::parse_interval_spec(input).map(u64::from)
 }
 
 /// Defines a closed enum of attribute spellings. The first spelling listed for a
@@ -380,23 +390,32 @@ mod tests {
 
     #[test]
     fn durations_follow_crm_get_msec() {
-        assert_eq!(parse_duration_ms("10"), Some(10_000));
-        assert_eq!(parse_duration_ms("10s"), Some(10_000));
-        assert_eq!(parse_duration_ms("10sec"), Some(10_000));
-        assert_eq!(parse_duration_ms("500ms"), Some(500));
-        assert_eq!(parse_duration_ms("500msec"), Some(500));
-        assert_eq!(parse_duration_ms("2000us"), Some(2));
-        assert_eq!(parse_duration_ms("2m"), Some(120_000));
-        assert_eq!(parse_duration_ms("2min"), Some(120_000));
-        assert_eq!(parse_duration_ms("1h"), Some(3_600_000));
-        assert_eq!(parse_duration_ms("1hr"), Some(3_600_000));
-        assert_eq!(parse_duration_ms(" 15 s "), Some(15_000));
-        assert_eq!(parse_duration_ms("1.5s"), Some(1_000));
-        assert_eq!(parse_duration_ms("PT30S"), Some(30_000));
-        assert_eq!(parse_duration_ms("P1DT1H"), Some(90_000_000));
-        assert_eq!(parse_duration_ms("10x"), None);
-        assert_eq!(parse_duration_ms(""), None);
-        assert_eq!(parse_duration_ms("s"), None);
+        let strict = |t: &str| DurationMs::parse_attr(t).map(|d| d.0).ok();
+        assert_eq!(strict("10"), Some(10_000));
+        assert_eq!(strict("10s"), Some(10_000));
+        assert_eq!(strict("10sec"), Some(10_000));
+        assert_eq!(strict("500ms"), Some(500));
+        assert_eq!(strict("500msec"), Some(500));
+        assert_eq!(strict("2000us"), Some(2));
+        assert_eq!(strict("2m"), Some(120_000));
+        assert_eq!(strict("2min"), Some(120_000));
+        assert_eq!(strict("1h"), Some(3_600_000));
+        assert_eq!(strict("1hr"), Some(3_600_000));
+        assert_eq!(strict(" 15 s "), Some(15_000));
+        assert_eq!(strict("1.5s"), Some(1_000));
+        assert_eq!(strict("PT30S"), Some(30_000));
+        assert_eq!(strict("P10S"), Some(10_000));
+        for bad in ["10x", "", "s", "2 mango"] {
+            assert_eq!(strict(bad), None, "{bad:?}");
+        }
+        // Pacemaker reads units by their first letter and counts ISO days as
+        // ordinals; the value is Pacemaker's, a lenient read keeps it.
+        assert_eq!(parse_duration_ms("2 mango"), Some(120_000));
+        let (kept, why) = Typed::<DurationMs>::parse_lenient("2 mango");
+        assert!(why.is_some());
+        assert_eq!(kept.get(), Some(DurationMs(120_000)));
+        assert_eq!(strict("P1D"), Some(0));
+        assert_eq!(strict("P2D"), Some(86_400_000));
     }
 
     #[test]

@@ -22,7 +22,12 @@ fn corpus_files() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 599, "expected the 599 corpus cases in {}", dir.display());
+    assert_eq!(
+        files.len(),
+        599,
+        "expected the 599 corpus cases in {}",
+        dir.display()
+    );
     files
 }
 
@@ -39,7 +44,10 @@ const DELIBERATELY_INVALID: [(&str, &str); 3] = [
 fn every_corpus_case_round_trips() {
     let mut failures = Vec::new();
     for path in corpus_files() {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let text = std::fs::read_to_string(&path).expect("read corpus file");
         let known_bad = DELIBERATELY_INVALID.iter().find(|(n, _)| *n == name);
         match (Cib::from_xml(&text), known_bad) {
@@ -72,5 +80,10 @@ fn every_corpus_case_round_trips() {
             failures.push(format!("{name}: XML differs: {d}"));
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

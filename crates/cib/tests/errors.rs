@@ -47,7 +47,10 @@ fn missing_configuration() {
 #[test]
 fn duplicate_ids_name_both_elements() {
     let e = err(&doc(
-        &format!(r#"{DUMMY}<group id="d">{}</group>"#, DUMMY.replace("\"d\"", "\"e\"")),
+        &format!(
+            r#"{DUMMY}<group id="d">{}</group>"#,
+            DUMMY.replace("\"d\"", "\"e\"")
+        ),
         "",
     ));
     assert!(e.contains("id \"d\" is used twice"), "{e}");
@@ -72,7 +75,10 @@ fn dangling_id_ref() {
              <meta_attributes id-ref="shared-meta"/></primitive>"#,
         "",
     ));
-    assert!(e.contains(r#"id-ref="shared-meta" refers to nothing"#), "{e}");
+    assert!(
+        e.contains(r#"id-ref="shared-meta" refers to nothing"#),
+        "{e}"
+    );
 }
 
 #[test]
@@ -92,7 +98,10 @@ fn dangling_resource_set_member_and_fencing_device() {
 
 #[test]
 fn unknown_resource_class() {
-    let e = err(&doc(r#"<primitive id="web" class="ocff" provider="heartbeat" type="nginx"/>"#, ""));
+    let e = err(&doc(
+        r#"<primitive id="web" class="ocff" provider="heartbeat" type="nginx"/>"#,
+        "",
+    ));
     assert!(e.contains(r#"<primitive id="web">"#), "{e}");
     assert!(e.contains(r#"class="ocff" is not valid"#), "{e}");
     assert!(e.contains("ocf, lsb, service, systemd, stonith"), "{e}");
@@ -100,7 +109,10 @@ fn unknown_resource_class() {
 
 #[test]
 fn ocf_without_provider() {
-    let e = err(&doc(r#"<primitive id="web" class="ocf" type="nginx"/>"#, ""));
+    let e = err(&doc(
+        r#"<primitive id="web" class="ocf" type="nginx"/>"#,
+        "",
+    ));
     assert!(e.contains("needs a provider"), "{e}");
 }
 
@@ -117,13 +129,22 @@ fn invalid_score() {
 
 #[test]
 fn missing_required_attribute() {
-    let e = err(&doc(r#"<primitive class="ocf" provider="heartbeat" type="nginx"/>"#, ""));
-    assert!(e.contains("<primitive>") && e.contains("'id' is missing"), "{e}");
+    let e = err(&doc(
+        r#"<primitive class="ocf" provider="heartbeat" type="nginx"/>"#,
+        "",
+    ));
+    assert!(
+        e.contains("<primitive>") && e.contains("'id' is missing"),
+        "{e}"
+    );
     let e = err(&doc(
         r#"<primitive id="p" class="ocf" provider="heartbeat" type="nginx"><operations><op id="p-mon" name="monitor"/></operations></primitive>"#,
         "",
     ));
-    assert!(e.contains(r#"<op id="p-mon">"#) && e.contains("'interval' is missing"), "{e}");
+    assert!(
+        e.contains(r#"<op id="p-mon">"#) && e.contains("'interval' is missing"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -134,8 +155,14 @@ fn lenient_read_keeps_what_pacemaker_tolerates() {
     );
     let (cib, warnings) = Cib::from_xml_lenient(&text).expect("lenient read");
     assert_eq!(warnings.len(), 2, "{warnings:?}");
-    assert!(matches!(warnings[0], CibError::DanglingRef { .. }), "{warnings:?}");
-    assert!(matches!(warnings[1], CibError::InvalidValue { .. }), "{warnings:?}");
+    assert!(
+        matches!(warnings[0], CibError::DanglingRef { .. }),
+        "{warnings:?}"
+    );
+    assert!(
+        matches!(warnings[1], CibError::InvalidValue { .. }),
+        "{warnings:?}"
+    );
     let cib::Constraint::Order(o) = &cib.configuration.constraints[0] else {
         panic!("not an order")
     };
@@ -154,7 +181,10 @@ fn unknown_attributes_and_elements_survive() {
            <new-resource-kind id="nrk"/>"#,
         r#"<rsc_future id="rf" whatever="1"/>"#,
     )
-    .replace("<status/>", r#"<status><node_state id="1" uname="n1" new-flag="on"/><future-status/></status>"#);
+    .replace(
+        "<status/>",
+        r#"<status><node_state id="1" uname="n1" new-flag="on"/><future-status/></status>"#,
+    );
     let cib = Cib::from_xml(&text).expect("parse");
     let out = cib.to_xml();
     for needle in [
@@ -181,6 +211,9 @@ fn group_of_groups_is_refused() {
 
 #[test]
 fn clone_without_child_is_refused() {
-    let e = err(&doc(r#"<clone id="c"><meta_attributes id="c-m"/></clone>"#, ""));
+    let e = err(&doc(
+        r#"<clone id="c"><meta_attributes id="c-m"/></clone>"#,
+        "",
+    ));
     assert!(e.contains("clone \"c\" has no primitive or group"), "{e}");
 }
