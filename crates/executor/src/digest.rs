@@ -79,7 +79,7 @@ pub fn escape_into(value: &[u8], out: &mut Vec<u8>) {
             b'\t' => out.extend_from_slice(b"    "),
             b'\n' => out.extend_from_slice(b"\\n"),
             b'\r' => out.extend_from_slice(b"\\r"),
-            c if c < b' ' || c > b'~' => {
+            c if !(b' '..=b'~').contains(&c) => {
                 // C promotes the (signed) char to int and prints it with %.3o.
                 let as_int = c as i8 as i32 as u32;
                 out.extend_from_slice(format!("\\{as_int:03o}").as_bytes());
@@ -197,12 +197,12 @@ pub fn record_digests(
     let private: Vec<&str> = md.private_params();
 
     if interval_ms == 0 {
-        let accept: Option<Box<dyn Fn(&crate::metadata::Parameter) -> bool>> =
-            match md.reload_support() {
-                ReloadSupport::ReloadAgent => Some(Box::new(|p| !p.reloadable)),
-                ReloadSupport::LegacyReload => Some(Box::new(|p| p.unique)),
-                ReloadSupport::None => None,
-            };
+        type Accept = fn(&crate::metadata::Parameter) -> bool;
+        let accept: Option<Accept> = match md.reload_support() {
+            ReloadSupport::ReloadAgent => Some(|p| !p.reloadable),
+            ReloadSupport::LegacyReload => Some(|p| p.unique),
+            ReloadSupport::None => None,
+        };
         if let Some(accept) = accept {
             let mut names = Vec::new();
             let mut restart = Params::new();

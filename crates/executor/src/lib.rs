@@ -25,6 +25,9 @@
 //! Every agent run goes through [`process::run`], which bounds time (process
 //! group SIGTERM then SIGKILL) and output.
 
+// In unit tests a panic is the failure report.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod agent;
 pub mod codes;
 pub mod config;

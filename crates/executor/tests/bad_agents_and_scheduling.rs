@@ -102,7 +102,10 @@ async fn garbage_output_is_kept_and_bad_metadata_is_a_clear_error() {
         .await;
     assert!(r.is_ok(), "{}", r.summary());
     assert!(r.stdout.contains("garbage"));
-    let e = exec.metadata(&test_agent("garbage")).await.unwrap_err();
+    let e = exec
+        .metadata(&test_agent("garbage"))
+        .await
+        .expect_err("garbage meta-data");
     assert!(e.to_string().contains("ocf:pacer-test:garbage"), "{e}");
     assert!(e.to_string().contains("not valid XML"), "{e}");
     // Without meta-data, results still carry the op-digest.
