@@ -834,8 +834,8 @@ mod tests {
         assert_eq!(first_delay_ms(&r, 1_000 + 3 * 60 + 10), 50_000);
         // Exactly aligned: now.
         assert_eq!(first_delay_ms(&r, 1_000 + 3 * 60), 0);
-        // Origin in the future: Pacemaker's arithmetic gives the remainder.
-        assert_eq!(first_delay_ms(&r, 1_000 - 10), 0);
+        // Origin 10 s in the future: the first run is at the origin.
+        assert_eq!(first_delay_ms(&r, 1_000 - 10), 10_000);
         assert_eq!(first_delay_ms(&req.clone().start_delay_ms(5), 0), 5);
         assert_eq!(first_delay_ms(&req, 0), 0);
     }
