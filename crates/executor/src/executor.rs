@@ -491,6 +491,20 @@ impl Executor {
             }
         }
 
+        // The fencer passes the target as `port` or `plug`, whichever the
+        // agent declares.
+        let mut host_arg = None;
+        if class == Class::Stonith && req.fence_target.is_some() {
+            if let Ok(md) = self.metadata(&req.agent).await {
+                host_arg = ["port", "plug"]
+                    .into_iter()
+                    .find(|a| md.parameter(a).is_some());
+            }
+        }
+        let fence = req
+            .fence_target
+            .as_deref()
+            .map(|node| invoke::FenceTarget { node, host_arg });
         let cmd = match invoke::prepare(
             &cfg.paths,
             &cfg.base_env,
@@ -498,7 +512,7 @@ impl Executor {
             &req.agent,
             &req.action,
             params,
-            req.fence_target.as_deref(),
+            fence,
         ) {
             Ok(c) => c,
             Err(NotRun::NothingToDo) => {
@@ -662,7 +676,9 @@ impl Executor {
         let params = Params::new();
         let r = {
             let _slot = self.inner.global.acquire().await.ok();
-            self.run_agent(&req, &params).await
+            // Boxed: run_agent may ask for meta-data (fence host argument),
+            // which runs the agent; a meta-data run never recurses further.
+            Box::pin(self.run_agent(&req, &params)).await
         };
         if r.status != ExecStatus::Done || r.rc != 0 {
             return Err(MetadataFailure {

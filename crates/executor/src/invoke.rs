@@ -61,6 +61,15 @@ pub enum NotRun {
     Systemd,
 }
 
+/// The node a fence action targets, and the agent's argument for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FenceTarget<'a> {
+    pub node: &'a str,
+    /// `port` or `plug`, whichever the agent's meta-data declares (`None`:
+    /// `port`, as the fencer defaults).
+    pub host_arg: Option<&'a str>,
+}
+
 /// Builds the command for `action` on `agent`.
 ///
 /// `params` are the operation's parameters as the executor passes them
@@ -73,7 +82,7 @@ pub fn prepare(
     agent: &AgentSpec,
     action: &str,
     params: &Params,
-    fence_target: Option<&str>,
+    fence_target: Option<FenceTarget>,
 ) -> Result<Command, NotRun> {
     let class = match agent.class {
         Class::Service if paths.locate(agent).is_none() => return Err(NotRun::Systemd),
@@ -180,18 +189,22 @@ fn env_ok(name: &str, value: &str) -> bool {
 pub fn fence_args(
     agent: &str,
     action: &str,
-    target: Option<&str>,
+    target: Option<FenceTarget>,
     device: &Params,
 ) -> BTreeMap<String, String> {
     let mut args = BTreeMap::new();
     let alias_key = format!("pcmk_{action}_action");
     let action = device.get(&alias_key).map_or(action, String::as_str);
     args.insert("action".to_string(), action.to_string());
-    if let Some(target) = target {
+    if let Some(FenceTarget {
+        node: target,
+        host_arg: default_arg,
+    }) = target
+    {
         args.insert("nodename".to_string(), target.to_string());
         let host_arg = device.get("pcmk_host_argument").map(String::as_str);
         if agent != "fence_legacy" && !host_arg.is_some_and(|h| h.eq_ignore_ascii_case("none")) {
-            let param = host_arg.unwrap_or("port");
+            let param = host_arg.or(default_arg).unwrap_or("port");
             let value = device.get(param);
             if value.is_none_or_dynamic() {
                 let alias = device
@@ -265,6 +278,13 @@ mod tests {
             .collect()
     }
 
+    fn t(node: &str) -> FenceTarget<'_> {
+        FenceTarget {
+            node,
+            host_arg: None,
+        }
+    }
+
     #[test]
     fn fence_args_follow_the_fencer() {
         let device = p(&[
@@ -275,7 +295,7 @@ mod tests {
             ("crm_feature_set", "3.16.1"),
             ("action", "ignored"),
         ]);
-        let args = fence_args("fence_ipmilan", "reboot", Some("n1"), &device);
+        let args = fence_args("fence_ipmilan", "reboot", Some(t("n1")), &device);
         assert_eq!(
             args,
             p(&[
@@ -288,18 +308,25 @@ mod tests {
         // A host map renames the port; an explicit port is left alone.
         let device = p(&[("pcmk_host_map", "n1:plug-3;n2:plug-4")]);
         assert_eq!(
-            fence_args("fence_x", "off", Some("n2"), &device).get("port"),
+            fence_args("fence_x", "off", Some(t("n2")), &device).get("port"),
             Some(&"plug-4".to_string())
         );
         let device = p(&[("port", "fixed")]);
         assert_eq!(
-            fence_args("fence_x", "off", Some("n2"), &device).get("port"),
+            fence_args("fence_x", "off", Some(t("n2")), &device).get("port"),
             Some(&"fixed".to_string())
         );
         let device = p(&[("pcmk_host_argument", "plug")]);
-        let a = fence_args("fence_x", "off", Some("n2"), &device);
+        let a = fence_args("fence_x", "off", Some(t("n2")), &device);
         assert_eq!(a.get("plug"), Some(&"n2".to_string()));
         assert_eq!(a.get("port"), None);
+        // An agent with `plug` instead of `port`.
+        let plug = FenceTarget {
+            node: "n2",
+            host_arg: Some("plug"),
+        };
+        let a = fence_args("fence_x", "off", Some(plug), &Params::new());
+        assert_eq!(a.get("plug"), Some(&"n2".to_string()));
         // No target: just the action and the device parameters.
         assert_eq!(
             fence_args("fence_x", "monitor", None, &p(&[("a", "b")])),
