@@ -134,6 +134,32 @@ async fn pacemaker_dummy_gets_pacemakers_environment_and_all_actions() {
 }
 
 #[tokio::test]
+async fn trace_ra_parameter_turns_on_agent_tracing() {
+    // Pacemaker passes trace_ra like any parameter; ocf-shellfuncs reads
+    // OCF_RESKEY_trace_ra into OCF_TRACE_RA and writes a trace file.
+    let dir = Scratch::new("trace");
+    let exec = executor();
+    let r = exec
+        .execute(
+            OpRequest::new("traced", spec("ocf:heartbeat:Dummy"), "monitor")
+                .param("state", &dir.path("state"))
+                .param("trace_ra", "1")
+                .param("trace_dir", &dir.path("traces")),
+        )
+        .await;
+    assert_eq!(r.rc, 7, "{}", r.summary());
+    let traces: Vec<_> = std::fs::read_dir(dir.0.join("traces/Dummy"))
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        traces
+            .iter()
+            .any(|n| n.to_string_lossy().starts_with("traced.monitor.")),
+        "{traces:?}"
+    );
+}
+
+#[tokio::test]
 async fn stateful_promotes_and_demotes() {
     let dir = Scratch::new("stateful");
     let exec = executor();
