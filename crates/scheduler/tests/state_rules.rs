@@ -616,3 +616,38 @@ fn never_panics_on_odd_input() {
     let out = status("odd", &xml);
     assert!(out.contains("Current cluster status:"));
 }
+
+#[test]
+fn unrunnable_stop_on_offline_node_makes_it_unclean() {
+    // With shutdown locks the history of an offline node is read even
+    // without fencing; a failed resource there needs a stop that cannot run,
+    // so the node becomes unclean.
+    let h1 = rsc(
+        "a",
+        DUMMY,
+        &[
+            ok("a", "n1", "start", 2),
+            op("a", "n1", "monitor", 10000, 1, 3, 0, 0),
+        ],
+    );
+    let xml = cib(
+        &[("stonith-enabled", "false"), ("shutdown-lock", "true")],
+        &prim("a"),
+        &(state(
+            "1",
+            "n1",
+            r#"in_ccm="false" crmd="offline" join="down" expected="down""#,
+            &h1,
+        ) + &up("2", "n2", "")),
+    );
+    check(
+        "unrunnable-stop",
+        &xml,
+        "Current cluster status:
+  * Node List:
+    * Node n1: UNCLEAN (offline)
+    * Online: [ n2 ]
+  * Full List of Resources:
+    * a (ocf:pacemaker:Dummy): FAILED n1 (UNCLEAN)",
+    );
+}

@@ -173,10 +173,7 @@ impl<'a> Unpacker<'a> {
         self.unpack_node_history(fence);
         for container in std::mem::take(&mut self.stop_needed) {
             if let Some(node) = self.st.current_node(container) {
-                self.st.implied.push(ImpliedAction::Stop {
-                    rsc: container,
-                    node,
-                });
+                self.require_stop(container, node);
             }
         }
         for nid in self.st.node_order.clone() {
@@ -547,9 +544,7 @@ impl<'a> Unpacker<'a> {
                         .as_deref()
                         .and_then(|t| self.st.find_node(t))
                     {
-                        self.st
-                            .implied
-                            .push(ImpliedAction::Stop { rsc, node: target });
+                        self.require_stop(rsc, target);
                     }
                 }
                 let r = &mut self.st.resources[rsc.0];
@@ -1307,7 +1302,7 @@ impl<'a> Unpacker<'a> {
                     let f = &mut self.st.resources[rsc.0].flags;
                     f.failed = true;
                     f.stop = true;
-                    self.st.implied.push(ImpliedAction::Stop { rsc, node: nid });
+                    self.require_stop(rsc, nid);
                 }
             }
             OnFail::RestartContainer => {
@@ -1318,13 +1313,11 @@ impl<'a> Unpacker<'a> {
                 if let (Some(c), true) = (container, self.st.is_bundled(rsc)) {
                     self.stop_needed.insert(0, c);
                 } else if let Some(c) = container {
-                    self.st
-                        .implied
-                        .push(ImpliedAction::Stop { rsc: c, node: nid });
+                    self.require_stop(c, nid);
                 } else {
                     let r = self.st.rsc(rsc);
                     if r.role != Role::Stopped && r.role != Role::Unknown {
-                        self.st.implied.push(ImpliedAction::Stop { rsc, node: nid });
+                        self.require_stop(rsc, nid);
                     }
                 }
             }
@@ -1346,7 +1339,7 @@ impl<'a> Unpacker<'a> {
                     }
                 }
                 if self.st.rsc(rsc).role > Role::Stopped {
-                    self.st.implied.push(ImpliedAction::Stop { rsc, node: nid });
+                    self.require_stop(rsc, nid);
                 }
                 if self.st.rsc(rsc).remote_reconnect_ms > 0 {
                     self.st.resources[rsc.0].next_role = Role::Stopped;
@@ -1383,6 +1376,18 @@ impl<'a> Unpacker<'a> {
             && !r.running_on.is_empty()
         {
             self.st.resources[rsc.0].role = Role::Started;
+        }
+    }
+
+    /// `stop_action` during unpacking: a required stop. A stop that cannot
+    /// run because its node is offline means the node must be fenced
+    /// (`update_resource_action_runnable`).
+    fn require_stop(&mut self, rsc: RscId, nid: NodeId) {
+        self.st.implied.push(ImpliedAction::Stop { rsc, node: nid });
+        let n = self.st.node(nid);
+        let unrunnable = !n.online && (!self.st.is_guest_node(nid) || n.remote_requires_reset);
+        if unrunnable && self.st.rsc(rsc).flags.managed && !n.unclean {
+            self.fence_node(nid, "stop is unrunnable");
         }
     }
 
