@@ -651,3 +651,111 @@ fn unrunnable_stop_on_offline_node_makes_it_unclean() {
     * a (ocf:pacemaker:Dummy): FAILED n1 (UNCLEAN)",
     );
 }
+
+#[test]
+fn disabled_clone_lists_stopped_disabled_nodes() {
+    let clone = format!(
+        r#"<clone id="c"><meta_attributes id="c-m"><nvpair id="c-t" name="target-role" value="Stopped"/></meta_attributes>{}</clone>"#,
+        prim("web")
+    );
+    let xml = cib(
+        NO_FENCING,
+        &clone,
+        &(up("1", "n1", "") + &up("2", "n2", "")),
+    );
+    check(
+        "clone-disabled",
+        &xml,
+        "2 of 2 resource instances DISABLED and 0 BLOCKED from further action due to failure
+Current cluster status:
+  * Node List:
+    * Online: [ n1 n2 ]
+  * Full List of Resources:
+    * Clone Set: c [web] (disabled):
+      * Stopped (disabled): [ n1 n2 ]",
+    );
+}
+
+#[test]
+fn cloned_groups_and_standby_with_active_resources() {
+    let clone = format!(
+        r#"<clone id="cg"><group id="g">{}{}</group></clone>"#,
+        prim("a"),
+        prim("b")
+    );
+    let standby = r#"<transient_attributes id="2"><instance_attributes id="s2"><nvpair id="s2-1" name="standby" value="true"/></instance_attributes></transient_attributes>"#;
+    let h1 = rsc("a", DUMMY, &[ok("a", "n1", "start", 2)])
+        + &rsc("b", DUMMY, &[ok("b", "n1", "start", 3)]);
+    let h2 = rsc("a", DUMMY, &[ok("a", "n2", "start", 4)]);
+    let n2 = format!(
+        r#"<node_state id="2" uname="n2" in_ccm="true" crmd="online" join="member" expected="member">{standby}<lrm id="2"><lrm_resources>{h2}</lrm_resources></lrm></node_state>"#
+    );
+    let xml = cib(NO_FENCING, &clone, &(up("1", "n1", &h1) + &n2));
+    check(
+        "cloned-group",
+        &xml,
+        "Current cluster status:
+  * Node List:
+    * Node n2: standby (with active resources)
+    * Online: [ n1 ]
+  * Full List of Resources:
+    * Clone Set: cg [g]:
+      * Resource Group: g:1:
+        * a (ocf:pacemaker:Dummy): Started n2
+        * b (ocf:pacemaker:Dummy): Stopped
+      * Started: [ n1 ]",
+    );
+}
+
+#[test]
+fn partial_migration_is_active_on_both_nodes() {
+    let mig = |node: &str, call: i64| {
+        format!(
+            r#"<lrm_rsc_op id="vm_migrate_to_0" operation_key="vm_migrate_to_0" operation="migrate_to" transition-key="1:1:0:00000000-0000-0000-0000-000000000000" transition-magic="0:0;1:1:0:00000000-0000-0000-0000-000000000000" on_node="{node}" call-id="{call}" rc-code="0" op-status="0" interval="0" last-rc-change="1699999000" migrate_source="n1" migrate_target="n2"/>"#
+        )
+    };
+    let vm = r#"<primitive id="vm" class="ocf" provider="pacemaker" type="Dummy"><meta_attributes id="vm-m"><nvpair id="vm-am" name="allow-migrate" value="true"/></meta_attributes></primitive>"#;
+    let h1 = rsc("vm", DUMMY, &[ok("vm", "n1", "start", 2), mig("n1", 3)]);
+    let h2 = rsc("vm", DUMMY, &[probe_stopped("vm", "n2", 2)]);
+    let xml = cib(NO_FENCING, vm, &(up("1", "n1", &h1) + &up("2", "n2", &h2)));
+    check(
+        "partial-migration",
+        &xml,
+        "Current cluster status:
+  * Node List:
+    * Online: [ n1 n2 ]
+  * Full List of Resources:
+    * vm (ocf:pacemaker:Dummy): Started [ n2 n1 ]",
+    );
+}
+
+#[test]
+fn guest_node_from_remote_node_meta() {
+    let vm = r#"<primitive id="vm" class="ocf" provider="pacemaker" type="Dummy"><meta_attributes id="vm-m"><nvpair id="vm-rn" name="remote-node" value="guest1"/></meta_attributes></primitive>"#;
+    let h1 = rsc("vm", DUMMY, &[ok("vm", "n1", "start", 2)])
+        + &rsc(
+            "guest1",
+            "ocf:pacemaker:remote",
+            &[ok("guest1", "n1", "start", 3)],
+        );
+    let guest = r#"<node_state id="guest1" uname="guest1" remote_node="true"><lrm id="guest1"><lrm_resources>"#
+        .to_string()
+        + &rsc("a", DUMMY, &[ok("a", "guest1", "start", 4)])
+        + "</lrm_resources></lrm></node_state>";
+    let xml = cib(
+        NO_FENCING,
+        &(vm.to_string() + &prim("a")),
+        &(up("1", "n1", &h1) + &up("2", "n2", "") + &guest),
+    );
+    check(
+        "guest-node",
+        &xml,
+        "Current cluster status:
+  * Node List:
+    * Online: [ n1 n2 ]
+    * GuestOnline: [ guest1 ]
+  * Full List of Resources:
+    * vm (ocf:pacemaker:Dummy): Started n1
+    * a (ocf:pacemaker:Dummy): Started guest1",
+    );
+}
