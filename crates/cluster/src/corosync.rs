@@ -36,7 +36,14 @@ fn ids(list: &[cs::cpg::Address]) -> Vec<NodeId> {
     v
 }
 
-fn on_deliver(_h: &cs::cpg::Handle, _group: String, nodeid: cs::NodeId, _pid: u32, msg: &[u8], _len: usize) {
+fn on_deliver(
+    _h: &cs::cpg::Handle,
+    _group: String,
+    nodeid: cs::NodeId,
+    _pid: u32,
+    msg: &[u8],
+    _len: usize,
+) {
     emit(ClusterEvent::Deliver {
         from: u32::from(nodeid),
         payload: msg.to_vec(),
@@ -57,7 +64,12 @@ fn on_confchg(
     });
 }
 
-fn on_quorum(_h: &cs::votequorum::Handle, _ctx: u64, quorate: bool, nodes: Vec<cs::votequorum::Node>) {
+fn on_quorum(
+    _h: &cs::votequorum::Handle,
+    _ctx: u64,
+    quorate: bool,
+    nodes: Vec<cs::votequorum::Node>,
+) {
     // rust-corosync 3.2 keeps `Node`'s fields private and shows them only
     // through Debug ("nodeid: 1, state: Member").
     let mut members: Vec<NodeId> = nodes
@@ -65,7 +77,9 @@ fn on_quorum(_h: &cs::votequorum::Handle, _ctx: u64, quorate: bool, nodes: Vec<c
         .filter_map(|n| {
             let text = format!("{n:?}");
             let (id, state) = text.strip_prefix("nodeid: ")?.split_once(", state: ")?;
-            (state == "Member").then(|| id.trim().parse().ok()).flatten()
+            (state == "Member")
+                .then(|| id.trim().parse().ok())
+                .flatten()
         })
         .collect();
     members.sort_unstable();
@@ -104,11 +118,16 @@ pub fn read_config() -> Result<ClusterConfig, ClusterError> {
     let h = cs::cmap::initialize(cs::cmap::Map::Icmap).map_err(connect_err("cmap_initialize"))?;
     let mut ids: std::collections::BTreeMap<String, NodeId> = Default::default();
     let mut names: std::collections::BTreeMap<String, String> = Default::default();
-    let iter = cs::cmap::CmapIterStart::new(&h, "nodelist.node.").map_err(connect_err("cmap_iter_init"))?;
+    let iter = cs::cmap::CmapIterStart::new(&h, "nodelist.node.")
+        .map_err(connect_err("cmap_iter_init"))?;
     for item in iter {
         let key = item.key_name().to_string();
-        let Some(rest) = key.strip_prefix("nodelist.node.") else { continue };
-        let Some((idx, field)) = rest.split_once('.') else { continue };
+        let Some(rest) = key.strip_prefix("nodelist.node.") else {
+            continue;
+        };
+        let Some((idx, field)) = rest.split_once('.') else {
+            continue;
+        };
         match (field, item.data()) {
             ("nodeid", d) => {
                 if let Some(v) = data_u32(d) {
@@ -126,7 +145,10 @@ pub fn read_config() -> Result<ClusterConfig, ClusterError> {
     }
     let mut nodes = Vec::new();
     for (idx, id) in &ids {
-        let name = names.get(idx).cloned().unwrap_or_else(|| format!("node{id}"));
+        let name = names
+            .get(idx)
+            .cloned()
+            .unwrap_or_else(|| format!("node{id}"));
         nodes.push(NodeInfo::new(*id, name));
     }
     if nodes.is_empty() {
@@ -164,12 +186,19 @@ impl Corosync {
     /// Connects to the local corosync, joins the CPG `group` and starts
     /// delivering events to `sink` (from a dispatch thread). The first event
     /// is the group's view including this node.
-    pub fn connect(group: &str, sink: impl Fn(ClusterEvent) + Send + 'static) -> Result<Self, ClusterError> {
+    pub fn connect(
+        group: &str,
+        sink: impl Fn(ClusterEvent) + Send + 'static,
+    ) -> Result<Self, ClusterError> {
         let config = read_config()?;
         {
-            let mut s = SINK.lock().map_err(|_| ClusterError::Config("event sink poisoned".into()))?;
+            let mut s = SINK
+                .lock()
+                .map_err(|_| ClusterError::Config("event sink poisoned".into()))?;
             if s.is_some() {
-                return Err(ClusterError::Config("one corosync connection per process".into()));
+                return Err(ClusterError::Config(
+                    "one corosync connection per process".into(),
+                ));
             }
             *s = Some(Box::new(sink));
         }
@@ -185,8 +214,14 @@ impl Corosync {
             }
             e
         };
-        let cpg = cs::cpg::initialize(&model, 0).map_err(connect_err("cpg_initialize")).map_err(cleanup)?;
-        let local = u32::from(cs::cpg::local_get(&cpg).map_err(connect_err("cpg_local_get")).map_err(cleanup)?);
+        let cpg = cs::cpg::initialize(&model, 0)
+            .map_err(connect_err("cpg_initialize"))
+            .map_err(cleanup)?;
+        let local = u32::from(
+            cs::cpg::local_get(&cpg)
+                .map_err(connect_err("cpg_local_get"))
+                .map_err(cleanup)?,
+        );
         let vq = cs::votequorum::initialize(&cs::votequorum::Callbacks {
             quorum_notification_fn: Some(on_quorum),
             nodelist_notification_fn: None,
@@ -197,20 +232,30 @@ impl Corosync {
         cs::votequorum::trackstart(&vq, 0, cs::TrackFlags::Changes)
             .map_err(connect_err("votequorum_trackstart"))
             .map_err(cleanup)?;
-        cs::cpg::join(&cpg, group).map_err(connect_err("cpg_join")).map_err(cleanup)?;
+        cs::cpg::join(&cpg, group)
+            .map_err(connect_err("cpg_join"))
+            .map_err(cleanup)?;
         let stop = Arc::new(AtomicBool::new(false));
         // Blocking dispatch in one thread per handle: it returns when the
         // handle is finalized (on drop) or corosync goes away.
         let cpg_thread = {
             let (stop, h) = (stop.clone(), cpg.clone());
             dispatch_thread("cpg-dispatch", move || {
-                report_end("cpg", cs::cpg::dispatch(&h, cs::DispatchFlags::Blocking), &stop)
+                report_end(
+                    "cpg",
+                    cs::cpg::dispatch(&h, cs::DispatchFlags::Blocking),
+                    &stop,
+                )
             })?
         };
         let vq_thread = {
             let (stop, h) = (stop.clone(), vq.clone());
             dispatch_thread("votequorum-dispatch", move || {
-                report_end("votequorum", cs::votequorum::dispatch(&h, cs::DispatchFlags::Blocking), &stop)
+                report_end(
+                    "votequorum",
+                    cs::votequorum::dispatch(&h, cs::DispatchFlags::Blocking),
+                    &stop,
+                )
             })?
         };
         Ok(Corosync {
@@ -225,7 +270,10 @@ impl Corosync {
     }
 }
 
-fn dispatch_thread(name: &'static str, run: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, ClusterError> {
+fn dispatch_thread(
+    name: &'static str,
+    run: impl FnOnce() + Send + 'static,
+) -> Result<JoinHandle<()>, ClusterError> {
     std::thread::Builder::new()
         .name(name.into())
         .spawn(run)

@@ -239,7 +239,13 @@ impl SimNet {
         let stale = match self.nodes.get(&n) {
             Some(s) if s.run == RunState::Paused => match &s.view {
                 Some(v) => v.members.iter().any(|m| {
-                    *m != n && self.nodes.get(m).and_then(|o| o.view.as_ref()).map(|o| o.id) != Some(v.id)
+                    *m != n
+                        && self
+                            .nodes
+                            .get(m)
+                            .and_then(|o| o.view.as_ref())
+                            .map(|o| o.id)
+                            != Some(v.id)
                 }),
                 None => false,
             },
@@ -284,7 +290,8 @@ impl SimNet {
         }
         for (i, g) in groups.iter().enumerate() {
             for n in g {
-                self.side.insert(*n, u32::try_from(i + 1).unwrap_or(u32::MAX));
+                self.side
+                    .insert(*n, u32::try_from(i + 1).unwrap_or(u32::MAX));
             }
         }
         let t = self.cfg.token_ms;
@@ -370,7 +377,9 @@ impl SimNet {
                 self.recompute();
                 continue;
             }
-            let Some((key, p)) = self.pending.pop_first() else { break };
+            let Some((key, p)) = self.pending.pop_first() else {
+                break;
+            };
             self.order(key, p);
         }
     }
@@ -378,18 +387,21 @@ impl SimNet {
     /// Orders one message: appends it to every member's inbox, or postpones
     /// it while the sender's view is broken (lost token).
     fn order(&mut self, key: (u64, u64), p: Pending) {
-        let Some(sender) = self.nodes.get(&p.from) else { return };
+        let Some(sender) = self.nodes.get(&p.from) else {
+            return;
+        };
         if sender.run == RunState::Down {
             return;
         }
-        let Some(view) = sender.view.clone() else { return };
+        let Some(view) = sender.view.clone() else {
+            return;
+        };
         let intact = sender.run == RunState::Up
             && view.members.iter().all(|m| {
                 self.connected(*m, p.from)
-                    && self
-                        .nodes
-                        .get(m)
-                        .is_some_and(|s| s.run == RunState::Up && s.view.as_ref().map(|v| v.id) == Some(view.id))
+                    && self.nodes.get(m).is_some_and(|s| {
+                        s.run == RunState::Up && s.view.as_ref().map(|v| v.id) == Some(view.id)
+                    })
             });
         if !intact {
             // Retry after the next membership change (or a token later).
@@ -438,7 +450,12 @@ impl SimNet {
                 // …and all in one view, not several that look alike.
                 let ids: BTreeSet<u64> = members
                     .iter()
-                    .filter_map(|m| self.nodes.get(m).and_then(|s| s.view.as_ref()).map(|v| v.id))
+                    .filter_map(|m| {
+                        self.nodes
+                            .get(m)
+                            .and_then(|s| s.view.as_ref())
+                            .map(|v| v.id)
+                    })
                     .collect();
                 ids.len() == 1
             };
@@ -451,8 +468,16 @@ impl SimNet {
             for m in &members {
                 if let Some(s) = self.nodes.get_mut(m) {
                     let old = s.view.take().map(|v| v.members).unwrap_or_default();
-                    let left = old.iter().copied().filter(|o| !members.contains(o)).collect();
-                    let joined = members.iter().copied().filter(|o| !old.contains(o)).collect();
+                    let left = old
+                        .iter()
+                        .copied()
+                        .filter(|o| !members.contains(o))
+                        .collect();
+                    let joined = members
+                        .iter()
+                        .copied()
+                        .filter(|o| !old.contains(o))
+                        .collect();
                     s.inbox.push_back(ClusterEvent::ConfChange {
                         members: members.clone(),
                         left,
@@ -569,7 +594,8 @@ mod tests {
         }
         drain(&mut net);
         for i in 0..50u8 {
-            net.multicast(u32::from(i % 3) + 1, vec![i]).expect("member");
+            net.multicast(u32::from(i % 3) + 1, vec![i])
+                .expect("member");
         }
         let got = drain(&mut net);
         assert_eq!(got[&1], got[&2]);
@@ -635,7 +661,8 @@ mod tests {
             }
             drain(&mut net);
             for i in 0..20u8 {
-                net.multicast(u32::from(i % 3) + 1, vec![i]).expect("member");
+                net.multicast(u32::from(i % 3) + 1, vec![i])
+                    .expect("member");
             }
             net.crash(2);
             drain(&mut net)

@@ -89,7 +89,9 @@ impl CibStore {
             why,
         };
         let Some(start) = text.rfind(TRAILER_PREFIX) else {
-            return Err(corrupt("no checksum line at the end (truncated, or not written by pacer)".into()));
+            return Err(corrupt(
+                "no checksum line at the end (truncated, or not written by pacer)".into(),
+            ));
         };
         let (body, trailer) = text.split_at(start);
         let Some(sum) = trailer
@@ -100,7 +102,9 @@ impl CibStore {
         };
         let actual = sha256_hex(body);
         if actual != sum {
-            return Err(corrupt(format!("checksum mismatch: file says {sum}, contents hash to {actual}")));
+            return Err(corrupt(format!(
+                "checksum mismatch: file says {sum}, contents hash to {actual}"
+            )));
         }
         Ok(body.strip_suffix('\n').unwrap_or(body).to_string())
     }
