@@ -29,6 +29,7 @@
 //!
 //! **Architecture Invariant:** only this crate links corosync.
 
+pub mod conf;
 #[cfg(feature = "corosync")]
 pub mod corosync;
 pub mod sim;

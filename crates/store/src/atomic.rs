@@ -23,15 +23,43 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?
         .to_string_lossy()
         .into_owned();
-    let (tmp_path, mut tmp) = create_temp(&dir, &name)?;
+    write_atomic_inner(path, &dir, &name, contents, None)
+}
+
+/// Like [`write_atomic`], but the new file gets exactly `mode` (e.g. 0o400
+/// for a key): the temporary file is created with it, so the contents are
+/// never readable by others, not even briefly.
+pub fn write_atomic_with_mode(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?
+        .to_string_lossy()
+        .into_owned();
+    write_atomic_inner(path, &dir, &name, contents, Some(mode))
+}
+
+fn write_atomic_inner(
+    path: &Path,
+    dir: &Path,
+    name: &str,
+    contents: &[u8],
+    mode: Option<u32>,
+) -> io::Result<()> {
+    let (tmp_path, mut tmp) = create_temp(dir, name, mode)?;
     let result = (|| {
-        keep_owner_and_mode(path, &tmp_path, &tmp)?;
+        if mode.is_none() {
+            keep_owner_and_mode(path, &tmp_path, &tmp)?;
+        }
         tmp.write_all(contents)?;
         tmp.sync_all()?;
         drop(tmp);
         fs::rename(&tmp_path, path)?;
         // Make the rename itself durable.
-        File::open(&dir)?.sync_all()
+        File::open(dir)?.sync_all()
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp_path);
@@ -58,13 +86,19 @@ fn keep_owner_and_mode(target: &Path, tmp_path: &Path, tmp: &File) -> io::Result
 }
 
 /// A new file `.NAME.tmp-PID-N` in `dir` that did not exist before.
-fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
+fn create_temp(dir: &Path, name: &str, mode: Option<u32>) -> io::Result<(PathBuf, File)> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     const ATTEMPTS_MAX: u32 = 100;
     let pid = std::process::id();
     let mut last_err = None;
     for n in 0..ATTEMPTS_MAX {
         let p = dir.join(format!(".{name}.tmp-{pid}-{n}"));
-        match OpenOptions::new().write(true).create_new(true).open(&p) {
+        let mut o = OpenOptions::new();
+        o.write(true).create_new(true);
+        if let Some(m) = mode {
+            o.mode(m);
+        }
+        match o.open(&p) {
             Ok(f) => return Ok((p, f)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
             Err(e) => return Err(e),
@@ -110,6 +144,17 @@ mod tests {
         write_atomic(&f, b"new").expect("atomic write");
         let mode = fs::metadata(&f).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn an_exact_mode_for_keys() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let d = scratch("keymode");
+        let f = d.join("authkey");
+        write_atomic_with_mode(&f, b"secret", 0o400).expect("write");
+        let mode = fs::metadata(&f).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o400);
         let _ = fs::remove_dir_all(&d);
     }
 

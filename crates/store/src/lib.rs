@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_with_mode};
 
 /// The trailer that carries the checksum: `<!-- pacer-sha256: HEX -->`.
 const TRAILER_PREFIX: &str = "<!-- pacer-sha256: ";

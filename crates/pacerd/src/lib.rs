@@ -1,0 +1,358 @@
+//! `pacerd`: one node of a pacer cluster, as glue.
+//!
+//! [`Daemon`] owns the engine ([`replica::engine::Engine`]), a [`Cluster`]
+//! implementation, the node's [`store::CibStore`] and the clock. One thread
+//! runs [`Daemon::run`]: it takes [`Input`]s (cluster events, control-socket
+//! requests) from one bounded channel, feeds them to the engine and performs
+//! the commands the engine returns, in order: multicast, persist (before
+//! anything that depends on it), reply, set a timer, log. No decision is made
+//! here.
+//!
+//! [`serve`] runs the control socket: one thread accepts, one short-lived
+//! thread per connection (bounded), every peer checked with `SO_PEERCRED`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufReader, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use cluster::{Cluster, ClusterEvent};
+use control::{Request, Response};
+use replica::engine::{Command, Engine, Event, Notice};
+use store::CibStore;
+
+/// Inputs queued for the daemon's one thread.
+pub const INPUT_QUEUE_MAX: usize = 65_536;
+/// Connections served at once.
+pub const CONNECTIONS_MAX: usize = 64;
+/// How long a client waits for a change to be applied.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub enum Input {
+    Cluster(ClusterEvent),
+    Client {
+        req: Request,
+        reply: SyncSender<Response>,
+    },
+}
+
+/// Milliseconds since the Unix epoch, for log lines the benchmark reads.
+pub fn wall_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+/// Writes a timestamped log line to stderr.
+pub fn log(line: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = writeln!(e, "pacerd t_ms={} {line}", wall_ms());
+}
+
+pub struct Daemon<C: Cluster> {
+    pub engine: Engine,
+    pub cluster: C,
+    pub store: CibStore,
+    next_req: u64,
+    waiting: BTreeMap<u64, SyncSender<Response>>,
+    timers: BTreeSet<(Instant, u64)>,
+}
+
+impl<C: Cluster> Daemon<C> {
+    pub fn new(engine: Engine, cluster: C, store: CibStore) -> Self {
+        Daemon {
+            engine,
+            cluster,
+            store,
+            next_req: 1,
+            waiting: BTreeMap::new(),
+            timers: BTreeSet::new(),
+        }
+    }
+
+    /// Runs until the cluster layer goes away or the engine gives up;
+    /// returns why.
+    pub fn run(&mut self, inputs: Receiver<Input>) -> String {
+        loop {
+            let timeout = self
+                .timers
+                .iter()
+                .next()
+                .map(|(t, _)| t.saturating_duration_since(Instant::now()))
+                .unwrap_or(Duration::from_secs(3600));
+            let input = match inputs.recv_timeout(timeout) {
+                Ok(i) => Some(i),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return "all input channels closed".into(),
+            };
+            let now = Instant::now();
+            while let Some(&(t, id)) = self.timers.iter().next() {
+                if t > now {
+                    break;
+                }
+                self.timers.remove(&(t, id));
+                if let Some(stop) = self.step(Event::Timer { id }) {
+                    return stop;
+                }
+            }
+            let event = match input {
+                None => continue,
+                Some(Input::Cluster(e)) => {
+                    if let ClusterEvent::ConfChange {
+                        members,
+                        left,
+                        joined,
+                    } = &e
+                    {
+                        log(&format!(
+                            "event=view members={members:?} left={left:?} joined={joined:?}"
+                        ));
+                    }
+                    Event::Cluster(e)
+                }
+                Some(Input::Client { req, reply }) => match self.client(req, reply) {
+                    Some(e) => e,
+                    None => continue,
+                },
+            };
+            if let Some(stop) = self.step(event) {
+                return stop;
+            }
+        }
+    }
+
+    /// Answers reads at once; turns changes into engine events.
+    fn client(&mut self, req: Request, reply: SyncSender<Response>) -> Option<Event> {
+        match req {
+            Request::Status => {
+                let _ = reply.try_send(Response::Status(control::Status {
+                    engine: self.engine.snapshot(),
+                    cib_path: self.store.path().display().to_string(),
+                    pid: std::process::id(),
+                }));
+                None
+            }
+            Request::Cib => {
+                let _ = reply.try_send(Response::Cib {
+                    xml: self.engine.xml().to_string(),
+                });
+                None
+            }
+            Request::Change { op } => {
+                let id = self.next_req;
+                self.next_req += 1;
+                self.waiting.insert(id, reply);
+                Some(Event::Submit { req: id, op })
+            }
+            Request::Attribute { update } => {
+                let id = self.next_req;
+                self.next_req += 1;
+                self.waiting.insert(id, reply);
+                Some(Event::SetAttr { req: id, update })
+            }
+        }
+    }
+
+    /// Feeds one event and performs the commands; `Some(reason)` to stop.
+    fn step(&mut self, event: Event) -> Option<String> {
+        for c in self.engine.handle(event) {
+            match c {
+                Command::Send(m) => {
+                    if let Err(e) = self.cluster.multicast(&replica::wire::encode(&m)) {
+                        return Some(format!("cannot multicast to the cluster: {e}"));
+                    }
+                }
+                Command::Persist { xml } => {
+                    if let Err(e) = self.store.save(&xml) {
+                        return Some(format!("cannot store the CIB: {e}"));
+                    }
+                }
+                Command::Reply { req, result } => {
+                    if let Some(tx) = self.waiting.remove(&req) {
+                        let r = match result {
+                            Ok(version) => Response::Done { version },
+                            Err(why) => Response::Refused {
+                                reason: why.to_string(),
+                            },
+                        };
+                        let _ = tx.try_send(r);
+                    }
+                }
+                Command::SetTimer { id, after_ms } => {
+                    self.timers
+                        .insert((Instant::now() + Duration::from_millis(after_ms), id));
+                }
+                Command::Notify(n) => match n {
+                    Notice::Synced {
+                        members,
+                        dc,
+                        quorate,
+                        version,
+                    } => {
+                        log(&format!("event=synced members={members:?} dc={} quorate={quorate} version={version}", dc.map(|d| d.to_string()).unwrap_or_default()));
+                    }
+                    Notice::Quorum {
+                        quorate,
+                        no_quorum_policy,
+                    } => {
+                        if quorate {
+                            log("event=quorum quorate=true");
+                        } else {
+                            log(&format!("event=quorum quorate=false no-quorum-policy={no_quorum_policy}: the CIB is frozen in this partition; the controller applies the policy"));
+                        }
+                    }
+                    Notice::CibChanged { .. } | Notice::Controller { .. } => {}
+                    Notice::Disconnected { reason } => {
+                        return Some(format!("lost the cluster layer: {reason}"))
+                    }
+                },
+                Command::Diverged(d) => {
+                    let path = self.diverged_path(&d.lost_version.to_string());
+                    match store::write_atomic(&path, d.lost_xml.as_bytes()) {
+                        Ok(()) => log(&format!("event=diverged ERROR {}; this node's copy is saved in {}: compare it with `pacer cluster cib` and re-apply what is missing", d.summary, path.display())),
+                        Err(e) => log(&format!("event=diverged ERROR {}; saving this node's copy to {} failed: {e}", d.summary, path.display())),
+                    }
+                }
+                Command::Log(l) => log(&l),
+                Command::Fatal(f) => return Some(f),
+            }
+        }
+        None
+    }
+
+    fn diverged_path(&self, version: &str) -> PathBuf {
+        let dir = self
+            .store
+            .path()
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        dir.join(format!("cib-diverged-{version}-{}.xml", wall_ms()))
+    }
+}
+
+/// Serves the control socket at `path` until the process ends.
+pub fn serve(path: &Path, inputs: SyncSender<Input>) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750))?;
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let listener = UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
+    let admin_gid = control::group_id(control::ADMIN_GROUP);
+    if let Some(g) = admin_gid {
+        let gid = rustix::process::Gid::from_raw(g);
+        for p in [Some(path), path.parent()].into_iter().flatten() {
+            let _ = rustix::fs::chown(p, None, Some(gid));
+        }
+    }
+    let active = Arc::new(AtomicUsize::new(0));
+    std::thread::Builder::new()
+        .name("control-accept".into())
+        .spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(stream) = conn else { continue };
+                if active.load(Ordering::Relaxed) >= CONNECTIONS_MAX {
+                    let _ = refuse(stream, "too many connections to pacerd; retry");
+                    continue;
+                }
+                active.fetch_add(1, Ordering::Relaxed);
+                let (tx, active) = (inputs.clone(), active.clone());
+                let spawned = std::thread::Builder::new()
+                    .name("control-conn".into())
+                    .spawn(move || {
+                        connection(stream, tx, admin_gid);
+                        active.fetch_sub(1, Ordering::Relaxed);
+                    });
+                if spawned.is_err() {
+                    log("cannot start a thread for a control connection");
+                }
+            }
+        })?;
+    Ok(())
+}
+
+fn refuse(mut s: UnixStream, message: &str) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(&Response::Error {
+        message: message.into(),
+    })
+    .unwrap_or_default();
+    line.push(b'\n');
+    s.write_all(&line)
+}
+
+fn connection(stream: UnixStream, inputs: SyncSender<Input>, admin_gid: Option<u32>) {
+    match control::peer_of(&stream) {
+        Ok(p) if control::peer_allowed(&p, admin_gid) => {}
+        Ok(p) => {
+            log(&format!(
+                "control: refused uid {} gid {} pid {}: not root or {}",
+                p.uid,
+                p.gid,
+                p.pid,
+                control::ADMIN_GROUP
+            ));
+            let _ = refuse(
+                stream,
+                &format!(
+                    "permission denied: only root and members of the {} group may use pacerd",
+                    control::ADMIN_GROUP
+                ),
+            );
+            return;
+        }
+        Err(e) => {
+            log(&format!("control: cannot read peer credentials: {e}"));
+            return;
+        }
+    }
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(300)));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let line = match control::read_line(&mut reader) {
+            Ok(Some(l)) => l,
+            Ok(None) => return,
+            Err(e) => {
+                let _ = refuse(writer, &format!("bad request: {e}"));
+                return;
+            }
+        };
+        let response = match serde_json::from_slice::<Request>(&line) {
+            Err(e) => Response::Error {
+                message: format!("bad request: {e}"),
+            },
+            Ok(req) => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                if inputs.send(Input::Client { req, reply: tx }).is_err() {
+                    return;
+                }
+                rx.recv_timeout(REPLY_TIMEOUT)
+                    .unwrap_or_else(|_| Response::Error {
+                        message: format!(
+                            "no answer from the cluster within {} s; check `pacer status`",
+                            REPLY_TIMEOUT.as_secs()
+                        ),
+                    })
+            }
+        };
+        let mut out = serde_json::to_vec(&response).unwrap_or_default();
+        out.push(b'\n');
+        if writer.write_all(&out).is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! `pacerd`: runs one cluster node. Glue only: see the library docs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use cluster::corosync::Corosync;
+use cluster::Cluster as _;
+use pacerd::{log, Daemon, Input};
+use replica::engine::{Engine, EngineConfig};
+
+/// pacer's node daemon: CIB replication, DC election and node attributes on Corosync.
+#[derive(Parser, Debug)]
+#[command(name = "pacerd", version)]
+struct Args {
+    /// This node's CIB file (checksummed; `pacer cluster new-cib FILE` makes an empty one).
+    #[arg(long, default_value = "/var/lib/pacer/cib.xml")]
+    cib: PathBuf,
+    /// The control socket.
+    #[arg(long, default_value = control::DEFAULT_SOCKET)]
+    socket: PathBuf,
+    /// The CPG group the nodes meet in.
+    #[arg(long, default_value = "pacer")]
+    group: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match try_main(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log(&format!("event=exit ERROR {e}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn try_main(args: Args) -> Result<(), String> {
+    let store = store::CibStore::new(&args.cib);
+    let xml = store.load().map_err(|e| e.to_string())?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(pacerd::INPUT_QUEUE_MAX);
+    let cluster_tx = tx.clone();
+    let cluster = Corosync::connect(&args.group, move |e| {
+        let _ = cluster_tx.send(Input::Cluster(e));
+    })
+    .map_err(|e| e.to_string())?;
+    let me = cluster.local_node();
+    let incarnation =
+        u64::try_from(pacerd::wall_ms()).unwrap_or(0) ^ (u64::from(std::process::id()) << 48);
+    let engine = Engine::new(
+        EngineConfig {
+            me,
+            incarnation,
+            cluster: cluster.config().clone(),
+        },
+        &xml,
+    )
+    .map_err(|e| format!("{}: {e}", args.cib.display()))?;
+    pacerd::serve(&args.socket, tx).map_err(|e| {
+        format!(
+            "cannot serve the control socket {}: {e}",
+            args.socket.display()
+        )
+    })?;
+    log(&format!(
+        "event=start node={me} name={} cib={} version={} socket={}",
+        cluster.config().name_of(me),
+        args.cib.display(),
+        engine.version(),
+        args.socket.display()
+    ));
+    let mut daemon = Daemon::new(engine, cluster, store);
+    let why = daemon.run(rx);
+    Err(why)
+}
