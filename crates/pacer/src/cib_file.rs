@@ -27,4 +27,3 @@ pub fn read(path: &Path) -> io::Result<Option<String>> {
         Err(e) => Err(e),
     }
 }
-

@@ -7,8 +7,11 @@ use clap::{Parser, Subcommand};
 
 mod agent;
 mod cib_file;
+mod cluster;
 mod configure;
+mod lab;
 mod simulate;
+mod status;
 
 /// pacer: a high-availability cluster resource manager compatible with Pacemaker.
 #[derive(Parser, Debug)]
@@ -28,6 +31,14 @@ enum Command {
     /// Resource and fence agents: list them, show their meta-data, run an action.
     #[command(subcommand)]
     Agent(agent::Command),
+    /// Membership, quorum, DC and CIB version of the running cluster.
+    Status(status::Args),
+    /// Set up a cluster (corosync.conf, authkey, CIB) and talk to the local pacerd.
+    #[command(subcommand)]
+    Cluster(cluster::Command),
+    /// An N-node cluster on this machine in network namespaces (root).
+    #[command(subcommand)]
+    Lab(lab::Command),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +56,9 @@ fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
         Command::Configure(cmd) => configure::run(cmd),
+        Command::Status(args) => status::run(args),
+        Command::Cluster(cmd) => cluster::run(cmd),
+        Command::Lab(cmd) => lab::run(cmd),
         Command::Agent(cmd) => agent::run(cmd),
     }
 }
