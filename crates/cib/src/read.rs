@@ -46,6 +46,17 @@ impl Ctx {
         }
     }
 
+    /// Reads an entry Pacemaker skips when it is malformed (a `<node_state>`
+    /// without an id, an `<op>` without a name): when lenient, a problem in it
+    /// drops just that entry, with a warning; when strict, it is an error.
+    fn entry<T>(&self, read: Result<T>) -> Result<Option<T>> {
+        match read {
+            Ok(v) => Ok(Some(v)),
+            Err(e @ CibError::Xml { .. }) | Err(e @ CibError::NotACib { .. }) => Err(e),
+            Err(e) => self.problem(e).map(|()| None),
+        }
+    }
+
     pub fn into_warnings(self) -> Vec<CibError> {
         self.warnings.into_inner()
     }
@@ -107,20 +118,24 @@ impl<'a> Attrs<'a> {
         Ok(Some(typed))
     }
 
-    /// An integer attribute; never lenient (Pacemaker itself writes these).
+    /// An integer attribute. When lenient, invalid text is dropped (the
+    /// value is absent, so the consumer's default applies) with a warning.
     fn int(&mut self, name: &str) -> Result<Option<i64>> {
         let Some(raw) = self.opt(name) else {
             return Ok(None);
         };
-        raw.trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| CibError::InvalidValue {
-                at: loc(self.el),
-                attr: name.to_string(),
-                value: raw,
-                expected: "an integer".to_string(),
-            })
+        match raw.trim().parse() {
+            Ok(v) => Ok(Some(v)),
+            Err(_) => {
+                self.cx.problem(CibError::InvalidValue {
+                    at: loc(self.el),
+                    attr: name.to_string(),
+                    value: raw,
+                    expected: "an integer".to_string(),
+                })?;
+                Ok(None)
+            }
+        }
     }
 
     /// Unused attributes, plus the given leftover children.
@@ -204,22 +219,23 @@ fn configuration(cx: &Ctx, el: &Element) -> Result<Configuration> {
             "nodes" => {
                 for ch in &sec.children {
                     match ch.name.as_str() {
-                        "node" => c.nodes.push(node(cx, ch)?),
+                        "node" => c.nodes.extend(cx.entry(node(cx, ch))?),
                         _ => leftover.push(ch.clone()),
                     }
                 }
             }
             "resources" => {
                 for ch in &sec.children {
-                    match resource(cx, ch)? {
-                        Some(r) => c.resources.push(r),
-                        None => leftover.push(ch.clone()),
+                    match cx.entry(resource(cx, ch))? {
+                        Some(Some(r)) => c.resources.push(r),
+                        Some(None) => leftover.push(ch.clone()),
+                        None => {}
                     }
                 }
             }
             "constraints" => {
                 for ch in &sec.children {
-                    c.constraints.push(constraint(cx, ch)?);
+                    c.constraints.extend(cx.entry(constraint(cx, ch))?);
                 }
             }
             "rsc_defaults" | "op_defaults" => {
@@ -302,7 +318,7 @@ pub(crate) fn nvset(cx: &Ctx, el: &Element) -> Result<NvSet> {
     let mut rest = Vec::new();
     for ch in &el.children {
         match ch.name.as_str() {
-            "nvpair" => s.nvpairs.push(nvpair(cx, ch)?),
+            "nvpair" => s.nvpairs.extend(cx.entry(nvpair(cx, ch))?),
             "rule" => s.rules.push(rule(cx, ch)?),
             _ => rest.push(ch.clone()),
         }
@@ -541,7 +557,7 @@ fn operations(cx: &Ctx, el: &Element) -> Result<Operations> {
     let mut rest = Vec::new();
     for ch in &el.children {
         match ch.name.as_str() {
-            "op" => o.ops.push(op(cx, ch)?),
+            "op" => o.ops.extend(cx.entry(op(cx, ch))?),
             _ => rest.push(ch.clone()),
         }
     }
@@ -1013,21 +1029,14 @@ fn status(cx: &Ctx, el: &Element) -> Result<Status> {
     let mut rest = Vec::new();
     for ch in &el.children {
         match ch.name.as_str() {
-            "node_state" => s.node_states.push(node_state(cx, ch)?),
+            "node_state" => s.node_states.extend(cx.entry(node_state(cx, ch))?),
             "tickets" if s.tickets.is_none() => {
                 let ta = Attrs::new(cx, ch);
                 let mut t = Tickets::default();
                 let mut trest = Vec::new();
                 for ts in &ch.children {
                     if ts.name == "ticket_state" {
-                        let mut sa = Attrs::new(cx, ts);
-                        t.states.push(TicketState {
-                            id: sa.req("id")?,
-                            granted: sa.typed("granted")?,
-                            standby: sa.typed("standby")?,
-                            last_granted: sa.opt("last-granted"),
-                            extra: sa.extra(ts.children.clone()),
-                        });
+                        t.states.extend(cx.entry(ticket_state(cx, ts))?);
                     } else {
                         trest.push(ts.clone());
                     }
@@ -1040,6 +1049,35 @@ fn status(cx: &Ctx, el: &Element) -> Result<Status> {
     }
     s.extra = a.extra(rest);
     Ok(s)
+}
+
+fn ticket_state(cx: &Ctx, el: &Element) -> Result<TicketState> {
+    let mut a = Attrs::new(cx, el);
+    Ok(TicketState {
+        id: a.req("id")?,
+        granted: a.typed("granted")?,
+        standby: a.typed("standby")?,
+        last_granted: a.opt("last-granted"),
+        extra: a.extra(el.children.clone()),
+    })
+}
+
+fn transient_attributes(cx: &Ctx, el: &Element) -> Result<TransientAttributes> {
+    let mut a = Attrs::new(cx, el);
+    let mut t = TransientAttributes {
+        id: a.opt("id"),
+        ..Default::default()
+    };
+    let mut rest = Vec::new();
+    for s in &el.children {
+        if s.name == "instance_attributes" {
+            t.instance_attributes.extend(cx.entry(nvset(cx, s))?);
+        } else {
+            rest.push(s.clone());
+        }
+    }
+    t.extra = a.extra(rest);
+    Ok(t)
 }
 
 fn node_state(cx: &Ctx, el: &Element) -> Result<NodeState> {
@@ -1064,21 +1102,7 @@ fn node_state(cx: &Ctx, el: &Element) -> Result<NodeState> {
     for ch in &el.children {
         match ch.name.as_str() {
             "transient_attributes" if n.transient_attributes.is_none() => {
-                let mut ta = Attrs::new(cx, ch);
-                let mut t = TransientAttributes {
-                    id: ta.opt("id"),
-                    ..Default::default()
-                };
-                let mut trest = Vec::new();
-                for s in &ch.children {
-                    if s.name == "instance_attributes" {
-                        t.instance_attributes.push(nvset(cx, s)?);
-                    } else {
-                        trest.push(s.clone());
-                    }
-                }
-                t.extra = ta.extra(trest);
-                n.transient_attributes = Some(t);
+                n.transient_attributes = cx.entry(transient_attributes(cx, ch))?;
             }
             "lrm" if n.lrm.is_none() => n.lrm = Some(lrm(cx, ch)?),
             _ => rest.push(ch.clone()),
@@ -1105,7 +1129,7 @@ fn lrm(cx: &Ctx, el: &Element) -> Result<Lrm> {
             let mut rrest = Vec::new();
             for r in &ch.children {
                 if r.name == "lrm_resource" {
-                    rs.resources.push(lrm_resource(cx, r)?);
+                    rs.resources.extend(cx.entry(lrm_resource(cx, r))?);
                 } else {
                     rrest.push(r.clone());
                 }
@@ -1134,7 +1158,7 @@ fn lrm_resource(cx: &Ctx, el: &Element) -> Result<LrmResource> {
     let mut rest = Vec::new();
     for ch in &el.children {
         if ch.name == "lrm_rsc_op" {
-            r.ops.push(lrm_rsc_op(cx, ch)?);
+            r.ops.extend(cx.entry(lrm_rsc_op(cx, ch))?);
         } else {
             rest.push(ch.clone());
         }

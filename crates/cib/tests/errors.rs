@@ -217,3 +217,33 @@ fn clone_without_child_is_refused() {
     ));
     assert!(e.contains("clone \"c\" has no primitive or group"), "{e}");
 }
+
+#[test]
+fn lenient_read_skips_malformed_entries_like_pacemaker() {
+    let text = doc(
+        r#"<primitive id="d" class="ocf" provider="pacemaker" type="Dummy">
+             <operations><op id="d-mon" interval="10s"/></operations></primitive>
+           <primitive id="e" class="ocf" provider="pacemaker"/>"#,
+        "",
+    )
+    .replace(
+        "<status/>",
+        r#"<status><node_state id="1" uname="n1"><lrm id="1"><lrm_resources>
+             <lrm_resource id="d" class="ocf" provider="pacemaker" type="Dummy">
+               <lrm_rsc_op id="d_last_0" operation="start" call-id="x" rc-code="0"/>
+             </lrm_resource></lrm_resources></lrm></node_state>
+             <node_state uname="ghost"/></status>"#,
+    );
+    assert!(Cib::from_xml(&text).is_err(), "strict read must refuse");
+    let (cib, warnings) = Cib::from_xml_lenient(&text).expect("lenient read");
+    assert_eq!(warnings.len(), 4, "{warnings:#?}");
+    let ids: Vec<&str> = cib.configuration.resources.iter().map(|r| r.id()).collect();
+    assert_eq!(ids, ["d"], "primitive without type skipped");
+    let cib::Resource::Primitive(d) = &cib.configuration.resources[0] else {
+        panic!("not a primitive")
+    };
+    assert!(d.operations.as_ref().is_some_and(|o| o.ops.is_empty()), "op without name skipped");
+    assert_eq!(cib.status.node_states.len(), 1, "node_state without id skipped");
+    let op = &cib.status.node_states[0].lrm_resources()[0].ops[0];
+    assert_eq!((op.call_id, op.rc_code), (None, Some(0)), "bad number dropped");
+}

@@ -59,7 +59,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let text = read_input(&args)?;
-    let (cib, _warnings) = scheduler::input::read_cib(&text).context("cannot read the CIB")?;
+    let (cib, _warnings) = cib::Cib::from_xml_lenient(&text).context("cannot read the CIB")?;
     // crm_simulate logs configuration warnings instead of printing them, so
     // they stay quiet here too.
 

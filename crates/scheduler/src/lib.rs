@@ -12,7 +12,7 @@
 //!   <resources><primitive id="ip" class="ocf" provider="heartbeat" type="IPaddr2"/></resources>
 //!   <constraints/></configuration>
 //!   <status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>"#;
-//! let (cib, _warnings) = scheduler::input::read_cib(xml).unwrap();
+//! let (cib, _warnings) = cib::Cib::from_xml_lenient(xml).unwrap();
 //! let state = scheduler::unpack(&cib, 0);
 //! let text = scheduler::summary::cluster_status(
 //!     &state, "Current cluster status", Default::default(), false);
@@ -20,7 +20,6 @@
 //! ```
 //!
 //! Code map:
-//! - [`input`]: reading CIB text as Pacemaker does (malformed entries skipped).
 //! - [`unpack`]: the stage itself, one module per concern: cluster options,
 //!   nodes, resources (templates, clones, groups, bundles), name/value sets,
 //!   operation history, failure handling (`on-fail`), fail counts.
@@ -31,10 +30,9 @@
 //!
 //! **Architecture Invariant:** no I/O and no clock. "Now" is a parameter.
 //!
-//! **API Boundary:** [`unpack()`], [`state`], [`summary`] and [`input`] are
+//! **API Boundary:** [`unpack()`], [`state`] and [`summary`] are
 //! used by the `pacer` binary and by the later scheduler stages.
 
-pub mod input;
 pub mod state;
 pub mod summary;
 pub mod time;

@@ -15,7 +15,7 @@ fn floor_file() -> PathBuf {
 
 /// What `pacer simulate -S` prints before "Transition Summary".
 fn render(xml: &str) -> Result<String, String> {
-    let (cib, _) = scheduler::input::read_cib(xml).map_err(|e| e.to_string())?;
+    let (cib, _) = cib::Cib::from_xml_lenient(xml).map_err(|e| e.to_string())?;
     let now = match cib.execution_date {
         Some(t) if t != 0 => t,
         _ => std::time::SystemTime::now()
