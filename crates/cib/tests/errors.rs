@@ -242,8 +242,19 @@ fn lenient_read_skips_malformed_entries_like_pacemaker() {
     let cib::Resource::Primitive(d) = &cib.configuration.resources[0] else {
         panic!("not a primitive")
     };
-    assert!(d.operations.as_ref().is_some_and(|o| o.ops.is_empty()), "op without name skipped");
-    assert_eq!(cib.status.node_states.len(), 1, "node_state without id skipped");
+    assert!(
+        d.operations.as_ref().is_some_and(|o| o.ops.is_empty()),
+        "op without name skipped"
+    );
+    assert_eq!(
+        cib.status.node_states.len(),
+        1,
+        "node_state without id skipped"
+    );
     let op = &cib.status.node_states[0].lrm_resources()[0].ops[0];
-    assert_eq!((op.call_id, op.rc_code), (None, Some(0)), "bad number dropped");
+    assert_eq!(
+        (op.call_id, op.rc_code),
+        (None, Some(0)),
+        "bad number dropped"
+    );
 }
