@@ -12,6 +12,7 @@ mod configure;
 mod lab;
 mod simulate;
 mod status;
+mod verify;
 
 /// pacer: a high-availability cluster resource manager compatible with Pacemaker.
 #[derive(Parser, Debug)]
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Show a CIB's cluster status and what the cluster would do (like crm_simulate).
     Simulate(simulate::Args),
+    /// Check a CIB file strictly, as before storing it (like crm_verify -x).
+    Verify(verify::Args),
     /// Read and write the configuration in crm shell syntax.
     #[command(subcommand)]
     Configure(configure::Command),
@@ -55,10 +58,22 @@ fn main() -> ExitCode {
 fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Configure(cmd) => configure::run(cmd),
         Command::Status(args) => status::run(args),
         Command::Cluster(cmd) => cluster::run(cmd),
         Command::Lab(cmd) => lab::run(cmd),
         Command::Agent(cmd) => agent::run(cmd),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks a command definition only when it is used: check them all.
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }
