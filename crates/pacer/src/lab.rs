@@ -76,6 +76,39 @@ pub enum Command {
         #[command(flatten)]
         lab: LabDir,
     },
+    /// Benchmarks on a fresh lab (not tests: they print figures).
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Bench {
+    /// SIGKILL a node; time until every survivor has the new view (corosync)
+    /// and has agreed on membership + DC (pacer). Alternates DC / non-DC victims.
+    Failover {
+        /// corosync token timeouts (ms) to measure, comma-separated.
+        #[arg(long, default_value = "300,1000", value_delimiter = ',')]
+        tokens: Vec<u32>,
+        #[arg(long, default_value_t = 10)]
+        runs: u32,
+        #[arg(long, default_value_t = 3)]
+        nodes: u32,
+        #[command(flatten)]
+        lab: LabDir,
+    },
+    /// CIB update throughput and latency: clients on every node change node attributes.
+    Cib {
+        /// Concurrent clients (spread over the nodes).
+        #[arg(long, default_value_t = 6)]
+        clients: u32,
+        /// Updates per client.
+        #[arg(long, default_value_t = 500)]
+        updates: u32,
+        #[arg(long, default_value_t = 3)]
+        nodes: u32,
+        #[command(flatten)]
+        lab: LabDir,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -135,6 +168,230 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Heal { lab } => {
             Lab::new(lab.dir).heal()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(b) => bench(b),
+    }
+}
+
+/// Brings up a fresh lab for a benchmark; it is taken down by the guard.
+struct BenchLab(Lab);
+
+impl Drop for BenchLab {
+    fn drop(&mut self) {
+        if let Err(e) = self.0.down() {
+            eprintln!("pacer: taking the benchmark lab down: {e:#}");
+        }
+    }
+}
+
+fn fresh_lab(dir: &Path, nodes: u32, token: Option<u32>) -> anyhow::Result<BenchLab> {
+    let lab = Lab::new(dir.to_path_buf());
+    lab.down()?;
+    let guard = BenchLab(lab);
+    guard.0.up(nodes, token)?;
+    guard.0.wait_ready(Duration::from_secs(90))?;
+    Ok(guard)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// `t_ms=… event=NAME members=[…] … dc=D` lines of a pacerd log after `since_ms`.
+fn log_events(path: &Path, since_ms: u128, event: &str) -> Vec<(u128, Vec<u32>, Option<u32>)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let t: u128 = l
+                .split("t_ms=")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()?;
+            if t < since_ms || !l.contains(&format!("event={event} ")) {
+                return None;
+            }
+            let m = l.split("members=[").nth(1)?.split(']').next()?;
+            let members = m.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+            let dc = l
+                .split(" dc=")
+                .nth(1)
+                .and_then(|x| x.split_whitespace().next())
+                .and_then(|x| x.parse().ok());
+            Some((t, members, dc))
+        })
+        .collect()
+}
+
+fn wall_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+fn bench(b: Bench) -> anyhow::Result<ExitCode> {
+    match b {
+        Bench::Failover {
+            tokens,
+            runs,
+            nodes,
+            lab,
+        } => {
+            if nodes < 3 {
+                bail!("the failover benchmark needs at least 3 nodes (quorum after one loss)");
+            }
+            println!("failover: SIGKILL of corosync+pacerd on one node of {nodes}; times from the kill, max over survivors");
+            println!(
+                "{:>8} {:>4} {:>6} {:>14} {:>14} {:>12}",
+                "token_ms", "run", "victim", "corosync_ms", "pacer_ms", "added_ms"
+            );
+            let mut summary = Vec::new();
+            for token in tokens {
+                let guard = fresh_lab(&lab.dir, nodes, Some(token))?;
+                let l = &guard.0;
+                let (mut det, mut agree, mut added) = (Vec::new(), Vec::new(), Vec::new());
+                for run in 1..=runs {
+                    let dc = l.status(1).and_then(|s| s.engine.dc).unwrap_or(1);
+                    let victim = if run % 2 == 1 {
+                        dc
+                    } else {
+                        (1..=nodes).find(|i| *i != dc).unwrap_or(1)
+                    };
+                    let survivors: Vec<u32> = (1..=nodes).filter(|i| *i != victim).collect();
+                    let t0 = wall_ms();
+                    l.signal(victim, "KILL")?;
+                    let deadline = Instant::now() + Duration::from_secs(60);
+                    let (view_max, sync_max, added_max) = loop {
+                        let mut views = Vec::new();
+                        let mut syncs = Vec::new();
+                        for s in &survivors {
+                            let log = l.node_dir(*s).join("pacerd.log");
+                            let v = log_events(&log, t0, "view")
+                                .into_iter()
+                                .find(|(_, m, _)| !m.contains(&victim));
+                            let y = v.as_ref().and_then(|(tv, _, _)| {
+                                log_events(&log, *tv, "synced")
+                                    .into_iter()
+                                    .find(|(_, m, _)| !m.contains(&victim))
+                            });
+                            if let (Some(v), Some(y)) = (v, y) {
+                                views.push(v.0);
+                                syncs.push((y.0, y.2, y.0 - v.0));
+                            }
+                        }
+                        if syncs.len() == survivors.len() {
+                            let dcs: std::collections::BTreeSet<_> =
+                                syncs.iter().map(|s| s.1).collect();
+                            if dcs.len() != 1 {
+                                bail!("survivors disagree on the DC after run {run}: {dcs:?}");
+                            }
+                            break (
+                                views.iter().max().copied().unwrap_or(t0) - t0,
+                                syncs.iter().map(|s| s.0).max().unwrap_or(t0) - t0,
+                                syncs.iter().map(|s| s.2).max().unwrap_or(0),
+                            );
+                        }
+                        if Instant::now() > deadline {
+                            bail!("run {run}: survivors did not all report the new view within 60 s (see {}/n*/pacerd.log)", lab.dir.display());
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                    };
+                    println!(
+                        "{token:>8} {run:>4} {:>6} {view_max:>14} {sync_max:>14} {added_max:>12}",
+                        format!("n{victim}{}", if victim == dc { "*" } else { "" })
+                    );
+                    det.push(view_max as f64);
+                    agree.push(sync_max as f64);
+                    added.push(
+                        agree.last().copied().unwrap_or(0.0) - det.last().copied().unwrap_or(0.0),
+                    );
+                    l.start(victim)?;
+                    l.wait_ready(Duration::from_secs(90))?;
+                }
+                for v in [&mut det, &mut agree, &mut added] {
+                    v.sort_by(|a, b| a.total_cmp(b));
+                }
+                summary.push(format!(
+                    "token {token} ms, {runs} runs: corosync view at survivors p50 {:.0} ms p95 {:.0} ms; membership + DC agreed p50 {:.0} ms p95 {:.0} ms; pacer adds p50 {:.0} ms max {:.0} ms",
+                    percentile(&det, 0.5),
+                    percentile(&det, 0.95),
+                    percentile(&agree, 0.5),
+                    percentile(&agree, 0.95),
+                    percentile(&added, 0.5),
+                    added.last().copied().unwrap_or(f64::NAN)
+                ));
+                drop(guard);
+            }
+            println!("(* = the victim was the DC)");
+            for s in summary {
+                println!("{s}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Bench::Cib {
+            clients,
+            updates,
+            nodes,
+            lab,
+        } => {
+            let guard = fresh_lab(&lab.dir, nodes, None)?;
+            let l = guard.0.clone();
+            let start = Instant::now();
+            let mut handles = Vec::new();
+            for c in 0..clients {
+                let node = c % nodes + 1;
+                let sock = l.socket(node).context("a node's socket")?;
+                handles.push(std::thread::spawn(move || -> anyhow::Result<Vec<f64>> {
+                    let mut client = control::Client::connect(&sock)?;
+                    let mut lat = Vec::with_capacity(updates as usize);
+                    for i in 0..updates {
+                        let t = Instant::now();
+                        let r = client.call(&control::Request::Attribute {
+                            update: replica::engine::AttrUpdate {
+                                node: format!("n{node}"),
+                                name: format!("bench-{c}"),
+                                value: Some(i.to_string()),
+                                scope: replica::ops::AttrScope::Transient,
+                                dampen_ms: 0,
+                            },
+                        })?;
+                        if !matches!(r, control::Response::Done { .. }) {
+                            bail!("update refused: {r:?}");
+                        }
+                        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    Ok(lat)
+                }));
+            }
+            let mut all = Vec::new();
+            for h in handles {
+                all.extend(
+                    h.join()
+                        .map_err(|_| anyhow::anyhow!("a client thread panicked"))??,
+                );
+            }
+            let secs = start.elapsed().as_secs_f64();
+            all.sort_by(|a, b| a.total_cmp(b));
+            let versions: Vec<String> = (1..=nodes)
+                .filter_map(|i| l.status(i))
+                .map(|s| format!("{}", s.engine.version))
+                .collect();
+            println!(
+                "CIB updates on a {nodes}-node lab: {} commits by {clients} clients in {secs:.2} s = {:.0} commits/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; final versions {versions:?}",
+                all.len(),
+                all.len() as f64 / secs,
+                percentile(&all, 0.5),
+                percentile(&all, 0.99),
+                all.last().copied().unwrap_or(f64::NAN)
+            );
+            drop(guard);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -437,7 +694,10 @@ exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
         if !["KILL", "STOP", "CONT", "TERM"].contains(&sig.as_str()) {
             bail!("signal {sig}: use KILL, STOP, CONT or TERM");
         }
-        let pids: Vec<i32> = [self.pid(i, "pacerd"), self.pid(i, "corosync")]
+        // corosync first: killed after pacerd, it would still tell the others
+        // that pacerd's process left the group, and they would see that at
+        // once instead of a node failure.
+        let pids: Vec<i32> = [self.pid(i, "corosync"), self.pid(i, "pacerd")]
             .into_iter()
             .flatten()
             .filter(|p| alive(*p))

@@ -29,6 +29,8 @@ use store::CibStore;
 pub const INPUT_QUEUE_MAX: usize = 65_536;
 /// Connections served at once.
 pub const CONNECTIONS_MAX: usize = 64;
+/// Inputs handled per group commit.
+pub const BATCH_MAX: usize = 256;
 /// How long a client waits for a change to be applied.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -61,6 +63,10 @@ pub struct Daemon<C: Cluster> {
     next_req: u64,
     waiting: BTreeMap<u64, SyncSender<Response>>,
     timers: BTreeSet<(Instant, u64)>,
+    /// CIB text not yet written (written once per batch).
+    unsaved: Option<String>,
+    /// Replies held until `unsaved` is on disk.
+    replies: Vec<(SyncSender<Response>, Response)>,
 }
 
 impl<C: Cluster> Daemon<C> {
@@ -72,11 +78,17 @@ impl<C: Cluster> Daemon<C> {
             next_req: 1,
             waiting: BTreeMap::new(),
             timers: BTreeSet::new(),
+            unsaved: None,
+            replies: Vec::new(),
         }
     }
 
     /// Runs until the cluster layer goes away or the engine gives up;
     /// returns why.
+    ///
+    /// Group commit: the inputs already queued (up to [`BATCH_MAX`]) are
+    /// handled together; the CIB is written once for the batch, and the
+    /// replies wait until it is on disk.
     pub fn run(&mut self, inputs: Receiver<Input>) -> String {
         loop {
             let timeout = self
@@ -85,11 +97,18 @@ impl<C: Cluster> Daemon<C> {
                 .next()
                 .map(|(t, _)| t.saturating_duration_since(Instant::now()))
                 .unwrap_or(Duration::from_secs(3600));
-            let input = match inputs.recv_timeout(timeout) {
-                Ok(i) => Some(i),
-                Err(RecvTimeoutError::Timeout) => None,
+            let mut batch = Vec::new();
+            match inputs.recv_timeout(timeout) {
+                Ok(i) => batch.push(i),
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return "all input channels closed".into(),
-            };
+            }
+            while batch.len() < BATCH_MAX {
+                match inputs.try_recv() {
+                    Ok(i) => batch.push(i),
+                    Err(_) => break,
+                }
+            }
             let now = Instant::now();
             while let Some(&(t, id)) = self.timers.iter().next() {
                 if t > now {
@@ -100,30 +119,47 @@ impl<C: Cluster> Daemon<C> {
                     return stop;
                 }
             }
-            let event = match input {
-                None => continue,
-                Some(Input::Cluster(e)) => {
-                    if let ClusterEvent::ConfChange {
-                        members,
-                        left,
-                        joined,
-                    } = &e
-                    {
-                        log(&format!(
-                            "event=view members={members:?} left={left:?} joined={joined:?}"
-                        ));
+            for input in batch {
+                let event = match input {
+                    Input::Cluster(e) => {
+                        if let ClusterEvent::ConfChange {
+                            members,
+                            left,
+                            joined,
+                        } = &e
+                        {
+                            log(&format!(
+                                "event=view members={members:?} left={left:?} joined={joined:?}"
+                            ));
+                        }
+                        Event::Cluster(e)
                     }
-                    Event::Cluster(e)
+                    Input::Client { req, reply } => match self.client(req, reply) {
+                        Some(e) => e,
+                        None => continue,
+                    },
+                };
+                if let Some(stop) = self.step(event) {
+                    return stop;
                 }
-                Some(Input::Client { req, reply }) => match self.client(req, reply) {
-                    Some(e) => e,
-                    None => continue,
-                },
-            };
-            if let Some(stop) = self.step(event) {
+            }
+            if let Some(stop) = self.flush() {
                 return stop;
             }
         }
+    }
+
+    /// Writes the CIB if it changed, then sends the replies that waited for it.
+    fn flush(&mut self) -> Option<String> {
+        if let Some(xml) = self.unsaved.take() {
+            if let Err(e) = self.store.save(&xml) {
+                return Some(format!("cannot store the CIB: {e}"));
+            }
+        }
+        for (tx, r) in self.replies.drain(..) {
+            let _ = tx.try_send(r);
+        }
+        None
     }
 
     /// Answers reads at once; turns changes into engine events.
@@ -167,11 +203,7 @@ impl<C: Cluster> Daemon<C> {
                         return Some(format!("cannot multicast to the cluster: {e}"));
                     }
                 }
-                Command::Persist { xml } => {
-                    if let Err(e) = self.store.save(&xml) {
-                        return Some(format!("cannot store the CIB: {e}"));
-                    }
-                }
+                Command::Persist { xml } => self.unsaved = Some(xml),
                 Command::Reply { req, result } => {
                     if let Some(tx) = self.waiting.remove(&req) {
                         let r = match result {
@@ -180,7 +212,8 @@ impl<C: Cluster> Daemon<C> {
                                 reason: why.to_string(),
                             },
                         };
-                        let _ = tx.try_send(r);
+                        // Sent by `flush`, once the CIB is on disk.
+                        self.replies.push((tx, r));
                     }
                 }
                 Command::SetTimer { id, after_ms } => {
