@@ -24,6 +24,8 @@
 //!   nodes, resources (templates, clones, groups, bundles), name/value sets,
 //!   operation history, failure handling (`on-fail`), fail counts.
 //! - [`state`]: the output types (arenas of nodes and resources, by index).
+//! - [`placement`]: stage two, constraints, scores, assignment and
+//!   promotion ([`placement::place`] → [`placement::Placement`]).
 //! - [`summary`]: the text printer over [`state::ClusterState`].
 //! - [`util`], [`time`]: orderings and date arithmetic that must match
 //!   Pacemaker's exactly.
@@ -33,6 +35,7 @@
 //! **API Boundary:** [`unpack()`], [`state`] and [`summary`] are
 //! used by the `pacer` binary and by the later scheduler stages.
 
+pub mod placement;
 pub mod state;
 pub mod summary;
 pub mod time;

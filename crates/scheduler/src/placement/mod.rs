@@ -1,0 +1,384 @@
+//! Stage two of the scheduler: where every resource goes and in which role.
+//!
+//! [`place`] takes the CIB (for its constraints section) and the
+//! [`ClusterState`] that [`crate::unpack()`] derived from it, and returns a
+//! [`Placement`]: what Pacemaker 2.1.5 decides between `cluster_status()`
+//! and action creation (`pcmk__schedule_actions`: node health, constraint
+//! unpacking, location constraints, stickiness, failure bans, shutdown
+//! locks, internal colocations, assignment of primitives, groups, clones,
+//! bundles and remote connections, and the promotion of promotable clone
+//! instances).
+//!
+//! ```
+//! let xml = r#"<cib><configuration><crm_config/><nodes><node id="1" uname="n1"/></nodes>
+//!   <resources><primitive id="ip" class="ocf" provider="heartbeat" type="IPaddr2"/></resources>
+//!   <constraints/></configuration>
+//!   <status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>"#;
+//! let (cib, _) = cib::Cib::from_xml_lenient(xml).unwrap();
+//! let state = scheduler::unpack(&cib, 0);
+//! let placement = scheduler::placement::place(&cib, &state);
+//! assert_eq!(placement.resources.len(), state.resources.len());
+//! ```
+//!
+//! # The contract (what later stages may rely on)
+//!
+//! - [`Placement::resources`] has one entry per resource of
+//!   [`ClusterState::resources`], at the same index ([`RscId`]), orphans and
+//!   clone instances included. For a primitive, [`RscPlacement::node`] is the
+//!   node it is assigned to (`allocated_to`; `None`: it will be stopped) and
+//!   [`RscPlacement::next_role`] the role it should have there (never
+//!   `Unknown` for primitives once placement is real). Collective resources
+//!   (groups, clones, bundles) carry the `next_role` Pacemaker leaves on them
+//!   and `node: None` unless Pacemaker assigns them as a whole.
+//! - [`RscPlacement::role`] is the current role as placement leaves it:
+//!   Pacemaker turns `Started` into `Unpromoted` for promotable clone
+//!   instances while choosing roles, and a group takes its first member's.
+//! - [`RscPlacement::managed`] and [`RscPlacement::blocked`] are the final
+//!   flags: assignment unmanages everything when fencing is enabled without a
+//!   fencing device, and a ticket with `loss-policy=freeze` blocks.
+//! - [`RscPlacement::children`] is the order Pacemaker's lists end up in
+//!   (clone instances are re-sorted for assignment and again by promotion
+//!   priority); action creation walks children in this order.
+//!   [`Placement::order`] is the top-level order (re-sorted when the
+//!   placement strategy is not `default`).
+//! - [`Placement::nodes`] holds what placement changes about nodes: a remote
+//!   or guest node whose connection is assigned comes online, one whose
+//!   connection stops is shutting down, and a lost ticket with
+//!   `loss-policy=fence` fences the nodes running its resources.
+//! - [`Placement::constraints`] are the unpacked constraints: locations,
+//!   colocations (configured and internal, with each resource's "this with"
+//!   and "with this" lists in Pacemaker's sorted order), orderings in the
+//!   order Pacemaker creates them (resource sets expanded as Pacemaker
+//!   expands them, symmetrical inverses included, anti-colocation orderings
+//!   included, internal orderings of resource kinds *not* included: those
+//!   belong to action creation), and ticket dependencies.
+//! - [`Placement::scores`] is the score log `crm_simulate -s` prints, in the
+//!   order printed; [`score_text`] renders it.
+//!
+//! **Architecture Invariant:** pure and deterministic; nothing here does
+//! I/O. Pacemaker's assignment is incremental (each assignment changes the
+//! node counters and score tables the next one reads), so that mutation is
+//! kept inside the assignment stage's own working tables and never touches
+//! the input [`ClusterState`].
+
+use std::collections::BTreeMap;
+
+use cib::{Cib, Score};
+
+use crate::state::{ClusterState, NodeId, ResourceKind, Role, RscId};
+
+/// The result of placement: one entry per resource and per node, the
+/// unpacked constraints, and the score log.
+#[derive(Clone, Debug, Default)]
+pub struct Placement {
+    /// Indexed by [`RscId`], like [`ClusterState::resources`].
+    pub resources: Vec<RscPlacement>,
+    /// Indexed by [`NodeId`], like [`ClusterState::nodes`].
+    pub nodes: Vec<NodePlacement>,
+    /// Top-level resources in the order Pacemaker processes them after
+    /// assignment (by priority, or by `pcmk__sort_resources` when the
+    /// placement strategy is not `default`).
+    pub order: Vec<RscId>,
+    pub constraints: Constraints,
+    /// The score lines `crm_simulate -s` prints, in print order.
+    pub scores: Vec<ScoreLine>,
+}
+
+/// Where one resource goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RscPlacement {
+    /// The node the resource is assigned to (`allocated_to`).
+    pub node: Option<NodeId>,
+    /// Current role as placement leaves it.
+    pub role: Role,
+    /// The role it should have on [`RscPlacement::node`].
+    pub next_role: Role,
+    /// The resource's allowed nodes with their final scores.
+    pub allowed: BTreeMap<NodeId, Score>,
+    pub managed: bool,
+    pub blocked: bool,
+    /// Priority after placement (clone instances of promotable clones: the
+    /// promotion priority Pacemaker computed).
+    pub priority: i32,
+    /// Children in Pacemaker's final list order.
+    pub children: Vec<RscId>,
+    /// Colocations where this resource is the dependent ("this with"),
+    /// indexes into [`Constraints::colocations`], in Pacemaker's order.
+    pub this_with: Vec<usize>,
+    /// Colocations where this resource is the primary ("with this").
+    pub with_this: Vec<usize>,
+}
+
+/// What placement changes about a node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodePlacement {
+    pub online: bool,
+    pub shutdown: bool,
+    pub unclean: bool,
+    /// Fencing that placement asks for (a lost ticket with
+    /// `loss-policy=fence`), with Pacemaker's reason.
+    pub fence_reason: Option<String>,
+    /// Primitives assigned here.
+    pub assigned: Vec<RscId>,
+}
+
+/// Every constraint, unpacked (configured ones, and the internal ones
+/// placement creates).
+#[derive(Clone, Debug, Default)]
+pub struct Constraints {
+    /// In the order Pacemaker applies them.
+    pub locations: Vec<Location>,
+    /// In creation order (the index is the colocation's handle).
+    pub colocations: Vec<Colocation>,
+    /// In creation order.
+    pub orderings: Vec<Ordering>,
+    pub tickets: Vec<RscTicket>,
+}
+
+/// `resource-discovery` of a location constraint; later values win.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Discovery {
+    #[default]
+    Always,
+    Never,
+    Exclusive,
+}
+
+/// One location preference (`pe__location_t`): a constraint, one rule of a
+/// constraint, or a generated one (node health).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub id: String,
+    pub rsc: RscId,
+    /// Applies only while the resource's next role is this (`Unknown`: any).
+    pub role_filter: Role,
+    pub discovery: Discovery,
+    /// The nodes and the score each gets, in Pacemaker's list order.
+    pub nodes: Vec<(NodeId, Score)>,
+}
+
+/// One colocation (`pcmk__colocation_t`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Colocation {
+    pub id: String,
+    pub dependent: RscId,
+    pub primary: RscId,
+    pub score: Score,
+    /// `Unknown` when the constraint names no role (or `Started`).
+    pub dependent_role: Role,
+    pub primary_role: Role,
+    /// Node attribute to colocate by (`None`: the node itself).
+    pub node_attribute: Option<String>,
+    pub influence: bool,
+}
+
+/// One ordering (`pe__ordering_t`) as a constraint creates it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ordering {
+    /// The constraint (or set) it came from.
+    pub id: String,
+    pub first: OrderAction,
+    pub then: OrderAction,
+    pub flags: OrderFlags,
+}
+
+/// One end of an ordering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderAction {
+    /// A resource's action, named by its task (`start`, `stop`, `promote`,
+    /// `demote`, or another task a constraint names), interval 0.
+    Rsc { rsc: RscId, task: String },
+    /// A pseudo-action that is runnable once `required_runnable` of its
+    /// inputs are (`clone-one-or-more:<id>` for `clone-min`,
+    /// `one-or-more:<set id>` for `require-all=false`).
+    Pseudo {
+        name: String,
+        required_runnable: i32,
+    },
+}
+
+/// Pacemaker's `enum pe_ordering` bits, with its values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct OrderFlags(pub u32);
+
+impl OrderFlags {
+    pub const NONE: OrderFlags = OrderFlags(0x0);
+    pub const OPTIONAL: OrderFlags = OrderFlags(0x1);
+    pub const APPLY_FIRST_NON_MIGRATABLE: OrderFlags = OrderFlags(0x2);
+    pub const IMPLIES_FIRST: OrderFlags = OrderFlags(0x10);
+    pub const IMPLIES_THEN: OrderFlags = OrderFlags(0x20);
+    pub const PROMOTED_IMPLIES_FIRST: OrderFlags = OrderFlags(0x40);
+    pub const IMPLIES_FIRST_MIGRATABLE: OrderFlags = OrderFlags(0x80);
+    pub const RUNNABLE_LEFT: OrderFlags = OrderFlags(0x100);
+    pub const PSEUDO_LEFT: OrderFlags = OrderFlags(0x200);
+    pub const IMPLIES_THEN_ON_NODE: OrderFlags = OrderFlags(0x400);
+    pub const PROBE: OrderFlags = OrderFlags(0x800);
+    pub const RESTART: OrderFlags = OrderFlags(0x1000);
+    pub const SERIALIZE_ONLY: OrderFlags = OrderFlags(0x4000);
+    pub const SAME_NODE: OrderFlags = OrderFlags(0x8000);
+    pub const IMPLIES_FIRST_PRINTED: OrderFlags = OrderFlags(0x10000);
+    pub const IMPLIES_THEN_PRINTED: OrderFlags = OrderFlags(0x20000);
+    pub const ASYMMETRICAL: OrderFlags = OrderFlags(0x100000);
+    pub const LOAD: OrderFlags = OrderFlags(0x200000);
+    pub const ONE_OR_MORE: OrderFlags = OrderFlags(0x400000);
+    pub const ANTI_COLOCATION: OrderFlags = OrderFlags(0x800000);
+    pub const PRESERVE: OrderFlags = OrderFlags(0x1000000);
+    pub const THEN_CANCELS_FIRST: OrderFlags = OrderFlags(0x2000000);
+
+    pub fn contains(self, other: OrderFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for OrderFlags {
+    type Output = OrderFlags;
+    fn bitor(self, rhs: OrderFlags) -> OrderFlags {
+        OrderFlags(self.0 | rhs.0)
+    }
+}
+
+impl std::ops::BitOrAssign for OrderFlags {
+    fn bitor_assign(&mut self, rhs: OrderFlags) {
+        self.0 |= rhs.0;
+    }
+}
+
+/// What losing a ticket does (`loss-policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossPolicy {
+    Stop,
+    Demote,
+    Fence,
+    Freeze,
+}
+
+/// A resource's dependency on a ticket (`rsc_ticket_t`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RscTicket {
+    pub id: String,
+    pub rsc: RscId,
+    pub ticket: String,
+    pub granted: bool,
+    pub standby: bool,
+    /// `Unknown`: any role.
+    pub role: Role,
+    pub loss_policy: LossPolicy,
+}
+
+/// One line of the score log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScoreLine {
+    /// `<func>: <rsc> allocation score on <node>: <score>`.
+    Allocation {
+        func: &'static str,
+        rsc: String,
+        node: String,
+        score: Score,
+    },
+    /// `<rsc> promotion score on <node|none>: <score>`.
+    Promotion {
+        rsc: String,
+        node: Option<String>,
+        score: Score,
+    },
+}
+
+impl std::fmt::Display for ScoreLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScoreLine::Allocation {
+                func,
+                rsc,
+                node,
+                score,
+            } => write!(f, "{func}: {rsc} allocation score on {node}: {score}"),
+            ScoreLine::Promotion { rsc, node, score } => write!(
+                f,
+                "{rsc} promotion score on {}: {score}",
+                node.as_deref().unwrap_or("none")
+            ),
+        }
+    }
+}
+
+impl Placement {
+    pub fn rsc(&self, id: RscId) -> &RscPlacement {
+        &self.resources[id.0]
+    }
+
+    pub fn node(&self, id: NodeId) -> &NodePlacement {
+        &self.nodes[id.0]
+    }
+}
+
+/// The score log as text, one line each (what `crm_simulate -sQ` prints).
+pub fn score_text(placement: &Placement) -> String {
+    let mut out = String::new();
+    for line in &placement.scores {
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// Decides where every resource goes: see the module documentation for
+/// what the result promises.
+pub fn place(cib: &Cib, state: &ClusterState) -> Placement {
+    let _ = cib;
+    keep_in_place(state)
+}
+
+/// Every resource stays where it is, in its current role.
+fn keep_in_place(state: &ClusterState) -> Placement {
+    let resources = state
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let id = RscId(i);
+            let node = match r.kind {
+                ResourceKind::Primitive(_) => state.current_node(id),
+                _ => None,
+            };
+            let next_role = match r.next_role {
+                Role::Unknown => r.role,
+                other => other,
+            };
+            RscPlacement {
+                node,
+                role: r.role,
+                next_role,
+                allowed: r.allowed_nodes.clone(),
+                managed: r.flags.managed,
+                blocked: r.flags.block,
+                priority: r.priority,
+                children: r.children.clone(),
+                this_with: Vec::new(),
+                with_this: Vec::new(),
+            }
+        })
+        .collect();
+    let mut nodes: Vec<NodePlacement> = state
+        .nodes
+        .iter()
+        .map(|n| NodePlacement {
+            online: n.online,
+            shutdown: n.shutdown,
+            unclean: n.unclean,
+            fence_reason: None,
+            assigned: Vec::new(),
+        })
+        .collect();
+    for (i, r) in state.resources.iter().enumerate() {
+        if let (ResourceKind::Primitive(_), Some(n)) = (&r.kind, state.current_node(RscId(i))) {
+            nodes[n.0].assigned.push(RscId(i));
+        }
+    }
+    Placement {
+        resources,
+        nodes,
+        order: state.top.clone(),
+        constraints: Constraints::default(),
+        scores: Vec::new(),
+    }
+}
