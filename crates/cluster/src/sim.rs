@@ -159,7 +159,7 @@ impl SimNet {
         SimNet {
             cfg,
             cluster,
-            rng: Rng::new(seed ^ 0x5eed_0f_5e7),
+            rng: Rng::new(seed ^ 0x0005_eed0_f5e7),
             now_ms: 0,
             nodes,
             side,
@@ -502,7 +502,7 @@ impl SimNet {
                 && s.view.as_ref().is_some_and(|v| {
                     v.members.iter().any(|m| {
                         !self.connected(*m, *n)
-                            || self.nodes.get(m).is_none_or(|o| o.run != RunState::Up)
+                            || !self.nodes.get(m).is_some_and(|o| o.run == RunState::Up)
                     })
                 })
         });
