@@ -37,9 +37,12 @@ fn pacerd() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // Always ask cargo: a no-op when pacerd is up to date (`cargo test`
     // builds pacerd's test harness, not necessarily its binary).
-    let status = Command::new(&cargo)
-        .args(["build", "--quiet", "-p", "pacerd", "--target-dir"])
-        .arg(target)
+    let mut build = Command::new(&cargo);
+    build.args(["build", "--quiet", "-p", "pacerd", "--target-dir"]).arg(target);
+    if dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    let status = build
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status();
     match status {
