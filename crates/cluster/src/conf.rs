@@ -163,6 +163,8 @@ mod tests {
         assert!(corosync_conf(&o).is_err());
         let mut o = opts();
         o.nodes.push((3, "n3".into(), "10.0.0.3".into()));
-        assert!(corosync_conf(&o).expect_err("three nodes").contains("two_node"));
+        assert!(corosync_conf(&o)
+            .expect_err("three nodes")
+            .contains("two_node"));
     }
 }
