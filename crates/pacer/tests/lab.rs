@@ -38,13 +38,13 @@ fn pacerd() -> PathBuf {
     // Always ask cargo: a no-op when pacerd is up to date (`cargo test`
     // builds pacerd's test harness, not necessarily its binary).
     let mut build = Command::new(&cargo);
-    build.args(["build", "--quiet", "-p", "pacerd", "--target-dir"]).arg(target);
+    build
+        .args(["build", "--quiet", "-p", "pacerd", "--target-dir"])
+        .arg(target);
     if dir.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
     }
-    let status = build
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status();
+    let status = build.current_dir(env!("CARGO_MANIFEST_DIR")).status();
     match status {
         Ok(s) if s.success() && p.exists() => p,
         _ if p.exists() => p,
