@@ -738,3 +738,175 @@ fn decode_with_history(payload: &str) -> (String, VecDeque<(i64, i64, String)>) 
         None => (payload.to_string(), VecDeque::new()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cluster::NodeInfo;
+
+    /// A one-node engine in a synced, quorate view.
+    fn alone() -> Engine {
+        let cluster = ClusterConfig::new(vec![NodeInfo::new(1, "n1")]);
+        let mut e = Engine::new(
+            EngineConfig {
+                me: 1,
+                incarnation: 7,
+                cluster,
+            },
+            &ops::empty_cib_xml(),
+        )
+        .expect("engine");
+        let out = e.handle(Event::Cluster(ClusterEvent::ConfChange {
+            members: vec![1],
+            left: vec![],
+            joined: vec![1],
+        }));
+        loopback(&mut e, out);
+        assert!(e.is_synced() && e.quorate() && e.dc() == Some(1));
+        e
+    }
+
+    /// Delivers the engine's own multicasts back to it (a one-node group);
+    /// returns the other commands.
+    fn loopback(e: &mut Engine, mut out: Vec<Command>) -> Vec<Command> {
+        let mut rest = Vec::new();
+        for _ in 0..100 {
+            let mut next = Vec::new();
+            for c in out {
+                match c {
+                    Command::Send(m) => {
+                        next.extend(e.handle(Event::Cluster(ClusterEvent::Deliver {
+                            from: 1,
+                            payload: wire::encode(&m),
+                        })))
+                    }
+                    other => rest.push(other),
+                }
+            }
+            if next.is_empty() {
+                return rest;
+            }
+            out = next;
+        }
+        panic!("message loop");
+    }
+
+    fn attr(value: &str, dampen_ms: u64) -> AttrUpdate {
+        AttrUpdate {
+            node: "n1".into(),
+            name: "ping".into(),
+            value: Some(value.into()),
+            scope: AttrScope::Transient,
+            dampen_ms,
+        }
+    }
+
+    #[test]
+    fn dampening_merges_changes_into_one_write() {
+        let mut e = alone();
+        let v0 = e.version();
+        let out = e.handle(Event::SetAttr {
+            req: 1,
+            update: attr("1", 500),
+        });
+        let timer = out
+            .iter()
+            .find_map(|c| match c {
+                Command::SetTimer { id, after_ms: 500 } => Some(*id),
+                _ => None,
+            })
+            .expect("a dampening timer");
+        assert!(out.iter().any(|c| matches!(
+            c,
+            Command::Reply {
+                req: 1,
+                result: Ok(_)
+            }
+        )));
+        // A second change inside the window sets no new timer.
+        let out = e.handle(Event::SetAttr {
+            req: 2,
+            update: attr("2", 500),
+        });
+        assert!(!out.iter().any(|c| matches!(c, Command::SetTimer { .. })));
+        assert_eq!(e.version(), v0, "nothing written before the window ends");
+        let out = e.handle(Event::Timer { id: timer });
+        let rest = loopback(&mut e, out);
+        assert!(rest.iter().any(|c| matches!(c, Command::Persist { .. })));
+        assert_eq!(e.version().num_updates, v0.num_updates + 1, "one write");
+        assert!(e.xml().contains(r#"name="ping" value="2""#), "{}", e.xml());
+    }
+
+    #[test]
+    fn undamped_attributes_are_written_at_once_and_acknowledged_after_persist() {
+        let mut e = alone();
+        let out = e.handle(Event::SetAttr {
+            req: 9,
+            update: attr("5", 0),
+        });
+        let rest = loopback(&mut e, out);
+        let persist = rest
+            .iter()
+            .position(|c| matches!(c, Command::Persist { .. }))
+            .expect("persist");
+        let reply = rest
+            .iter()
+            .position(|c| {
+                matches!(
+                    c,
+                    Command::Reply {
+                        req: 9,
+                        result: Ok(_)
+                    }
+                )
+            })
+            .expect("reply");
+        assert!(
+            persist < reply,
+            "acknowledged before it was stored: {rest:?}"
+        );
+        assert!(e.xml().contains(r#"name="ping" value="5""#));
+    }
+
+    #[test]
+    fn changes_wait_for_the_sync_round_and_are_refused_without_quorum() {
+        let cluster = ClusterConfig::new(vec![
+            NodeInfo::new(1, "n1"),
+            NodeInfo::new(2, "n2"),
+            NodeInfo::new(3, "n3"),
+        ]);
+        let mut e = Engine::new(
+            EngineConfig {
+                me: 1,
+                incarnation: 1,
+                cluster,
+            },
+            &ops::empty_cib_xml(),
+        )
+        .expect("engine");
+        // Before any view: queued, not refused.
+        let out = e.handle(Event::SetAttr {
+            req: 1,
+            update: attr("1", 0),
+        });
+        assert!(out.is_empty(), "{out:?}");
+        // Alone of three: no quorum, so the queued change is refused after the round.
+        let out = e.handle(Event::Cluster(ClusterEvent::ConfChange {
+            members: vec![1],
+            left: vec![],
+            joined: vec![1],
+        }));
+        let rest = loopback(&mut e, out);
+        assert!(
+            rest.iter().any(|c| matches!(
+                c,
+                Command::Reply {
+                    req: 1,
+                    result: Err(Refusal::NoQuorum)
+                }
+            )),
+            "{rest:?}"
+        );
+        assert!(!e.quorate());
+    }
+}
