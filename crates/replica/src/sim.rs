@@ -57,7 +57,10 @@ impl Options {
 pub struct Report {
     pub seed: u64,
     pub acked: usize,
+    /// Refused for another reason than a stale `base`.
     pub refused: usize,
+    /// Configuration replacements refused because the CIB moved on.
+    pub conflicts: usize,
     pub faults: usize,
     pub views: usize,
     pub divergences: usize,
@@ -243,6 +246,7 @@ impl World {
                         self.acked.insert(name);
                         self.report.acked += 1;
                     }
+                    Err(crate::ops::Refusal::Conflict { .. }) => self.report.conflicts += 1,
                     Err(_) => self.report.refused += 1,
                 }
             }
@@ -295,7 +299,36 @@ impl World {
         let req = self.next_req;
         self.next_req += 1;
         let target = format!("n{}", self.rng.range(1, u64::from(self.opts.nodes)));
-        let ev = if self.rng.chance(70) {
+        let ev = if self.rng.chance(10) {
+            // A whole new configuration, made against this node's current
+            // version (refused if the CIB moved on meanwhile).
+            let Some(engine) = self.nodes.get(&n).and_then(|s| s.engine.as_ref()) else {
+                return Ok(());
+            };
+            let mut new = engine.cib().clone();
+            let base = Some(engine.version());
+            let name = format!("p{req}");
+            if new.configuration.crm_config.is_empty() {
+                new.configuration.crm_config.push(cib::NvSet {
+                    id: Some("cib-bootstrap-options".into()),
+                    ..Default::default()
+                });
+            }
+            new.configuration.crm_config[0].nvpairs.push(cib::NvPair {
+                id: Some(format!("opt-{name}")),
+                name: name.clone(),
+                value: Some("1".into()),
+                ..Default::default()
+            });
+            self.pending.insert((n, req), format!("property/{name}"));
+            Event::Submit {
+                req,
+                op: CibOp::ReplaceConfiguration {
+                    cib_xml: new.to_xml(),
+                    base,
+                },
+            }
+        } else if self.rng.chance(70) {
             // A checkable change: a unique permanent attribute.
             let name = format!("u{req}");
             self.pending.insert((n, req), format!("{target}/{name}"));
@@ -537,6 +570,12 @@ impl World {
                 let Some((node, name)) = key.split_once('/') else {
                     continue;
                 };
+                if node == "property" {
+                    if ops::cluster_property(&cib, name).is_none() {
+                        return Err(self.fail(format!("acknowledged configuration change {name} is missing from the final CIB")));
+                    }
+                    continue;
+                }
                 let present = cib.node_by_uname(node).is_some_and(|n| {
                     n.instance_attributes
                         .iter()
