@@ -115,6 +115,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         printed = true;
     }
     let process = args.run || args.simulate || args.show_scores || args.show_utilization;
+    if args.show_scores {
+        printed |= score_output(&args, &cib, &state, printed, &mut out);
+    }
     if process && !args.quiet && (args.run || args.simulate) {
         if printed {
             out.push('\n');
@@ -130,6 +133,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `-s`: the allocation and promotion scores placement computed, as
+/// crm_simulate lists them (bare lines with `-Q`, else under an
+/// "Allocation Scores" heading). Returns whether anything was printed.
+fn score_output(
+    args: &Args,
+    cib: &cib::Cib,
+    state: &scheduler::ClusterState,
+    printed: bool,
+    out: &mut String,
+) -> bool {
+    let placement = scheduler::placement::place(cib, state);
+    if args.quiet {
+        out.push_str(&scheduler::placement::score_text(&placement));
+        return false;
+    }
+    if printed {
+        out.push('\n');
+    }
+    out.push_str("Allocation Scores:\n");
+    for line in &placement.scores {
+        out.push_str(&format!("  * {line}\n"));
+    }
+    true
 }
 
 fn read_input(args: &Args) -> anyhow::Result<String> {

@@ -61,6 +61,13 @@
 //! kept inside the assignment stage's own working tables and never touches
 //! the input [`ClusterState`].
 
+mod assign;
+mod constraints;
+mod criteria;
+mod engine;
+mod promote;
+mod utilization;
+
 use std::collections::BTreeMap;
 
 use cib::{Cib, Score};
@@ -323,12 +330,80 @@ pub fn score_text(placement: &Placement) -> String {
 
 /// Decides where every resource goes: see the module documentation for
 /// what the result promises.
+///
+/// The stages, in Pacemaker's order: node health and constraints are
+/// unpacked ([`constraints`]), node criteria applied (shutdown locks,
+/// location constraints, stickiness, failure bans, exclusive discovery) and
+/// the internal colocations created ([`criteria`]), then resources are
+/// assigned ([`assign`], with [`promote`] choosing promotable roles and
+/// [`utilization`] applying placement strategies).
 pub fn place(cib: &Cib, state: &ClusterState) -> Placement {
-    let _ = cib;
-    keep_in_place(state)
+    let unpacked = constraints::unpack(cib, state);
+    let mut e = engine::Engine::new(cib, state, &unpacked);
+    e.apply_node_criteria();
+    e.internal_constraints();
+    e.allocate_resources();
+    finish(e, unpacked)
 }
 
-/// Every resource stays where it is, in its current role.
+/// Turns the working tables into the result.
+fn finish(e: engine::Engine<'_>, unpacked: constraints::Unpacked) -> Placement {
+    let st = e.st;
+    let resources =
+        e.r.iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let node = w.allocated.map(|a| a.0);
+                let mut next_role = w.next_role;
+                if next_role == Role::Unknown && st.resources[i].is_primitive() {
+                    next_role = if node.is_some() {
+                        Role::Started
+                    } else {
+                        Role::Stopped
+                    };
+                }
+                RscPlacement {
+                    node,
+                    role: w.role,
+                    next_role,
+                    allowed: w
+                        .allowed
+                        .iter()
+                        .map(|(&n, en)| (n, Score::from_i64(en.weight as i64)))
+                        .collect(),
+                    managed: w.managed,
+                    blocked: w.blocked,
+                    priority: w.priority,
+                    children: w.children.clone(),
+                    this_with: w.this_with.clone(),
+                    with_this: w.with_this.clone(),
+                }
+            })
+            .collect();
+    let nodes =
+        e.n.iter()
+            .map(|w| NodePlacement {
+                online: w.online,
+                shutdown: w.shutdown,
+                unclean: w.unclean,
+                fence_reason: w.fence_reason.clone(),
+                assigned: w.assigned.clone(),
+            })
+            .collect();
+    let mut cons = unpacked.constraints;
+    cons.colocations = e.colocations;
+    Placement {
+        resources,
+        nodes,
+        order: e.order,
+        constraints: cons,
+        scores: e.log,
+    }
+}
+
+/// Every resource stays where it is, in its current role (kept for tests
+/// that want a placement without decisions).
+#[allow(dead_code)]
 fn keep_in_place(state: &ClusterState) -> Placement {
     let resources = state
         .resources

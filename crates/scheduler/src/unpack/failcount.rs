@@ -19,36 +19,8 @@ impl Unpacker<'_> {
         effective: bool,
         xml_op: Option<&cib::LrmRscOp>,
     ) -> (i32, i64) {
-        let r = self.st.rsc(rsc);
-        let name = r.clone_name.as_deref().unwrap_or(&r.id);
-        let name = if r.flags.unique {
-            name.to_string()
-        } else {
-            clone_strip(name).to_string()
-        };
-        let legacy = self
-            .cib
-            .crm_feature_set
-            .as_deref()
-            .is_none_or_less(|v| compare_version(v, "3.0.13") == std::cmp::Ordering::Less);
-        let unique = r.flags.unique;
-        let mut count = Score::ZERO;
-        let mut last = 0i64;
-        for (k, v) in &self.st.node(node).attrs {
-            if attr_matches(k, "fail-count-", &name, legacy, unique) {
-                count += Score::parse(v)
-                    .unwrap_or_else(|_| Score::from_i64(crate::util::parse_int(Some(v), 0)));
-            } else if attr_matches(k, "last-failure-", &name, legacy, unique) {
-                if let Ok(t) = v.trim().parse::<i64>() {
-                    last = last.max(t);
-                }
-            }
-        }
-        let count = count.value();
-        if count > 0
-            && self.st.rsc(rsc).failure_timeout_s > 0
-            && self.block_failure(node, rsc, xml_op)
-        {
+        let (count, last, block) = raw_failcount(self.cib, &self.st, node, rsc, xml_op);
+        if block {
             self.st.resources[rsc.0].failure_timeout_s = 0;
         }
         let timeout = self.st.rsc(rsc).failure_timeout_s;
@@ -58,56 +30,102 @@ impl Unpacker<'_> {
         }
         (count, if count > 0 && last > 0 { last } else { 0 })
     }
+}
 
-    /// `block_failure`: a failure of an operation configured `on-fail=block`.
-    fn block_failure(&self, node: NodeId, rsc: RscId, xml_op: Option<&cib::LrmRscOp>) -> bool {
-        let r = self.st.rsc(rsc);
-        let ResourceKind::Primitive(p) = &r.kind else {
-            return false;
-        };
-        let xml_name = clone_strip(&r.id).to_string();
-        let Some(cfg) = &p.config else {
-            return false;
-        };
-        if cfg.id != xml_name {
-            return false;
+/// The fail count attributes of a resource on a node, as `pe_get_failcount`
+/// reads them before applying the failure timeout: the summed count, the
+/// latest failure time, and whether a failure that blocks (`on-fail=block`)
+/// voids the resource's failure timeout.
+pub(crate) fn raw_failcount(
+    cib: &cib::Cib,
+    st: &ClusterState,
+    node: NodeId,
+    rsc: RscId,
+    xml_op: Option<&cib::LrmRscOp>,
+) -> (i32, i64, bool) {
+    let r = st.rsc(rsc);
+    let name = r.clone_name.as_deref().unwrap_or(&r.id);
+    let name = if r.flags.unique {
+        name.to_string()
+    } else {
+        clone_strip(name).to_string()
+    };
+    let legacy = cib
+        .crm_feature_set
+        .as_deref()
+        .is_none_or_less(|v| compare_version(v, "3.0.13") == std::cmp::Ordering::Less);
+    let unique = r.flags.unique;
+    let mut count = Score::ZERO;
+    let mut last = 0i64;
+    for (k, v) in &st.node(node).attrs {
+        if attr_matches(k, "fail-count-", &name, legacy, unique) {
+            count += Score::parse(v)
+                .unwrap_or_else(|_| Score::from_i64(crate::util::parse_int(Some(v), 0)));
+        } else if attr_matches(k, "last-failure-", &name, legacy, unique) {
+            if let Ok(t) = v.trim().parse::<i64>() {
+                last = last.max(t);
+            }
         }
-        let Some(ops) = &cfg.operations else {
-            return false;
-        };
-        for op in ops
-            .ops
-            .iter()
-            .filter(|o| o.on_fail.as_ref().is_some_and(|f| f.raw() == "block"))
-        {
-            match xml_op {
-                Some(x) => {
-                    if matched_failure(&xml_name, op, x) {
-                        return true;
-                    }
+    }
+    let count = count.value();
+    let block = count > 0 && r.failure_timeout_s > 0 && block_failure(cib, st, node, rsc, xml_op);
+    (count, last, block)
+}
+
+/// `block_failure`: a failure of an operation configured `on-fail=block`.
+fn block_failure(
+    cib: &cib::Cib,
+    st: &ClusterState,
+    node: NodeId,
+    rsc: RscId,
+    xml_op: Option<&cib::LrmRscOp>,
+) -> bool {
+    let r = st.rsc(rsc);
+    let ResourceKind::Primitive(p) = &r.kind else {
+        return false;
+    };
+    let xml_name = clone_strip(&r.id).to_string();
+    let Some(cfg) = &p.config else {
+        return false;
+    };
+    if cfg.id != xml_name {
+        return false;
+    }
+    let Some(ops) = &cfg.operations else {
+        return false;
+    };
+    for op in ops
+        .ops
+        .iter()
+        .filter(|o| o.on_fail.as_ref().is_some_and(|f| f.raw() == "block"))
+    {
+        match xml_op {
+            Some(x) => {
+                if matched_failure(&xml_name, op, x) {
+                    return true;
                 }
-                None => {
-                    let uname = &self.st.node(node).uname;
-                    let interval = op.interval.get().map_or(0, |i| i.0);
-                    for ns in &self.cib.status.node_states {
-                        if ns.uname.as_deref() != Some(uname.as_str()) {
-                            continue;
-                        }
-                        for lr in ns.lrm_resources().iter().filter(|l| l.id == xml_name) {
-                            for x in lr.ops.iter().filter(|x| {
-                                x.operation == op.name && x.interval_ms() as u64 == interval
-                            }) {
-                                if matched_failure(&xml_name, op, x) {
-                                    return true;
-                                }
+            }
+            None => {
+                let uname = &st.node(node).uname;
+                let interval = op.interval.get().map_or(0, |i| i.0);
+                for ns in &cib.status.node_states {
+                    if ns.uname.as_deref() != Some(uname.as_str()) {
+                        continue;
+                    }
+                    for lr in ns.lrm_resources().iter().filter(|l| l.id == xml_name) {
+                        for x in lr.ops.iter().filter(|x| {
+                            x.operation == op.name && x.interval_ms() as u64 == interval
+                        }) {
+                            if matched_failure(&xml_name, op, x) {
+                                return true;
                             }
                         }
                     }
                 }
             }
         }
-        false
     }
+    false
 }
 
 /// `is_matched_failure`: the history entry is a failure of this `<op>`.

@@ -17,7 +17,7 @@
 //! ```
 
 mod config;
-mod failcount;
+pub(crate) mod failcount;
 mod history;
 mod nodes;
 pub(crate) mod nvsets;
