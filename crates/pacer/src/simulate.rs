@@ -1,10 +1,10 @@
 //! `pacer simulate`: crm_simulate's flags and output.
 //!
-//! Reads a CIB, unpacks it with the scheduler's first stage and prints what
-//! crm_simulate prints before the transition: the execution-date notice,
-//! the maintenance and disabled-instance notices, and "Current cluster
-//! status". The transition itself needs the rest of the scheduler, which is
-//! not built yet; that is said once on stderr.
+//! Reads a CIB, runs the scheduler's stages and prints what crm_simulate
+//! prints: the execution-date notice, the maintenance and disabled-instance
+//! notices, "Current cluster status", then (`-R`/`-S`) the "Transition
+//! Summary", (`-S`) the "Executing Cluster Transition" and the "Revised
+//! Cluster Status"; `-G` writes the transition graph.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -58,13 +58,23 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // Pacemaker's action stage recurses along orderings; give it room.
+    std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(move || run_inner(args))
+        .context("cannot start the scheduler thread")?
+        .join()
+        .map_err(|_| anyhow::anyhow!("the scheduler failed"))?
+}
+
+fn run_inner(args: Args) -> anyhow::Result<ExitCode> {
     let text = read_input(&args)?;
     let (cib, _warnings) = cib::Cib::from_xml_lenient(&text).context("cannot read the CIB")?;
     // crm_simulate logs configuration warnings instead of printing them, so
     // they stay quiet here too.
 
     let mut out = String::new();
-    let now = match &args.set_datetime {
+    let (now, date_notice) = match &args.set_datetime {
         Some(when) => {
             let parsed = cib::iso8601::DateTime::parse(when)
                 .ok()
@@ -74,27 +84,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let Some(t) = parsed else {
                 bail!("'{when}' is not an ISO 8601 date and time (e.g. 2024-01-31 12:00:00Z)");
             };
-            if !args.quiet {
-                out.push_str(&format!("Setting effective cluster time: {when}\n"));
-            }
-            t
+            (t, Some(format!("Setting effective cluster time: {when}")))
         }
         None => match cib.execution_date {
-            Some(t) if t != 0 => {
-                if !args.quiet {
-                    out.push_str(&format!(
-                        "Using the original execution date of: {}\n",
-                        scheduler::time::format_utc(t)
-                    ));
-                }
-                t
-            }
-            _ => std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0),
+            Some(t) if t != 0 => (
+                t,
+                Some(format!(
+                    "Using the original execution date of: {}",
+                    scheduler::time::format_utc(t)
+                )),
+            ),
+            _ => (
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0),
+                None,
+            ),
         },
     };
+    if !args.quiet {
+        if let Some(n) = &date_notice {
+            out.push_str(n);
+            out.push('\n');
+        }
+    }
 
     let state = scheduler::unpack(&cib, now);
     let mut printed = false;
@@ -118,21 +132,49 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.show_scores {
         printed |= score_output(&args, &cib, &state, printed, &mut out);
     }
-    if process && !args.quiet && (args.run || args.simulate) {
+    if process {
+        transition_output(&args, &cib, now, date_notice.as_deref(), printed, &mut out)?;
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What crm_simulate prints after the current status when it computes the
+/// transition: the transition summary, and with `-S` the simulated
+/// execution and the revised status. Writes the graph for `-G`.
+fn transition_output(
+    args: &Args,
+    cib: &cib::Cib,
+    now: i64,
+    date_notice: Option<&str>,
+    mut printed: bool,
+    out: &mut String,
+) -> anyhow::Result<()> {
+    let run = scheduler::simulation::run(cib, now);
+    if let Some(path) = &args.save_graph {
+        std::fs::write(path, run.graph.to_xml())
+            .with_context(|| format!("cannot write the graph to {}", path.display()))?;
+    }
+    if !args.quiet && (args.run || args.simulate) {
         if printed {
             out.push('\n');
         }
-        out.push_str("Transition Summary:\n");
+        out.push_str(&run.transition_text());
+        printed = true;
     }
-    print!("{out}");
-    if process {
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        eprintln!(
-            "pacer: the transition is not computed yet: the scheduler's placement and action stages are not built"
-        );
+    if !args.simulate || args.quiet {
+        return Ok(());
     }
-    Ok(ExitCode::SUCCESS)
+    if printed {
+        out.push('\n');
+    }
+    out.push_str(&run.executing_text());
+    if let Some(n) = date_notice {
+        out.push_str(n);
+        out.push('\n');
+    }
+    out.push_str(&run.revised_text());
+    Ok(())
 }
 
 /// `-s`: the allocation and promotion scores placement computed, as

@@ -35,10 +35,15 @@
 //! **API Boundary:** [`unpack()`], [`state`] and [`summary`] are
 //! used by the `pacer` binary and by the later scheduler stages.
 
+pub mod actions;
+pub mod execute;
+pub mod graph;
 pub mod placement;
+pub mod simulation;
 pub mod state;
 pub mod summary;
 pub mod time;
+pub mod transition;
 pub mod unpack;
 pub mod util;
 

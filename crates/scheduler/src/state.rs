@@ -379,6 +379,14 @@ pub enum ImpliedAction {
         node: NodeId,
         reason: String,
     },
+    /// A recurring operation the history shows active on the node since
+    /// the resource last started there (`process_recurring`).
+    Recurring {
+        rsc: RscId,
+        node: NodeId,
+        task: String,
+        interval_ms: u64,
+    },
 }
 
 impl ClusterState {

@@ -296,13 +296,14 @@ impl<'a> Unpacker<'a> {
         let mut migrate_op = None;
         let mut last_failure: Option<&LrmRscOp> = None;
         let mut on_fail = OnFail::Ignore;
-        for op in sorted {
+        for &op in &sorted {
             if eq_ci(&op.operation, "migrate_from") {
                 migrate_op = Some(op);
             }
             self.unpack_rsc_op(rsc, nid, op, &mut last_failure, &mut on_fail);
         }
         let _ = migrate_op;
+        self.process_recurring(rsc, nid, &sorted);
         self.process_rsc_state(rsc, nid, on_fail);
         if let Some(req) = self.requested_role(rsc) {
             let r = &mut self.st.resources[rsc.0];
@@ -315,6 +316,36 @@ impl<'a> Unpacker<'a> {
             r.role = saved_role;
         }
         Some(rsc)
+    }
+
+    /// `process_recurring`: the recurring operations the history shows
+    /// active since the last start, recorded so that action creation knows
+    /// which monitors already run (Pacemaker creates optional actions for
+    /// them here, which also fixes their action ids).
+    fn process_recurring(&mut self, rsc: RscId, nid: NodeId, sorted: &[&LrmRscOp]) {
+        let (start_index, stop_index) = active_op_indexes(sorted);
+        for (counter, op) in sorted.iter().enumerate() {
+            let counter = counter as i64;
+            if !self.st.node(nid).online {
+                break;
+            }
+            if start_index < stop_index && counter <= stop_index {
+                continue;
+            }
+            if counter < start_index {
+                continue;
+            }
+            let interval_ms = op.interval_ms();
+            if interval_ms <= 0 || op.op_status == Some(EXEC_PENDING) {
+                continue;
+            }
+            self.st.implied.push(ImpliedAction::Recurring {
+                rsc,
+                node: nid,
+                task: op.operation.clone(),
+                interval_ms: interval_ms as u64,
+            });
+        }
     }
 
     /// `get_target_role` again, after the history (for next_role).
@@ -1484,4 +1515,36 @@ impl RcPresent for LrmRscOp {
     fn extra_rc_present(&self) -> bool {
         self.rc_code.is_some()
     }
+}
+
+/// `calculate_active_ops`: the positions (in newest-last order) of the last
+/// successful stop and of the last start (or what implies one).
+pub(crate) fn active_op_indexes(sorted: &[&LrmRscOp]) -> (i64, i64) {
+    let mut stop_index = -1i64;
+    let mut start_index = -1i64;
+    let mut implied_monitor_start = -1i64;
+    let mut implied_clone_start = -1i64;
+    for (counter, op) in sorted.iter().enumerate() {
+        let counter = counter as i64;
+        let task = op.operation.as_str();
+        if eq_ci(task, "stop") && op.op_status == Some(EXEC_DONE) {
+            stop_index = counter;
+        } else if eq_ci(task, "start") || eq_ci(task, "migrate_from") {
+            start_index = counter;
+        } else if implied_monitor_start <= stop_index && eq_ci(task, "monitor") {
+            if matches!(op.rc_code, Some(0) | Some(8)) {
+                implied_monitor_start = counter;
+            }
+        } else if eq_ci(task, "promote") || eq_ci(task, "demote") {
+            implied_clone_start = counter;
+        }
+    }
+    if start_index == -1 {
+        if implied_clone_start != -1 {
+            start_index = implied_clone_start;
+        } else if implied_monitor_start != -1 {
+            start_index = implied_monitor_start;
+        }
+    }
+    (start_index, stop_index)
 }

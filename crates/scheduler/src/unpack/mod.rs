@@ -27,6 +27,8 @@ pub(crate) mod rules;
 
 use cib::Cib;
 
+pub(crate) use history::{active_op_indexes, cmp_newer};
+
 use crate::state::*;
 use nvsets::IdIndex;
 

@@ -1,0 +1,305 @@
+//! The simulated execution of a transition graph, as `crm_simulate -S`
+//! does it (`pcmk__execute_graph` of `pcmk_graph_consumer.c` with the
+//! callbacks of `pcmk_simulate.c`): every action succeeds at once, in the
+//! order a controller would start them, and each result is written into
+//! the status section as the executor would record it
+//! (`pcmk_injections.c`). The CIB that results gives the "Revised Cluster
+//! Status".
+//!
+//! **Architecture Invariant:** pure: the caller passes "now" (used for the
+//! recorded run times), and gets text and a new CIB back.
+
+use std::collections::HashSet;
+
+use cib::{Cib, LrmResource, LrmRscOp, NodeState};
+
+use crate::graph::{Graph, GraphAction, GraphActionKind};
+use crate::state::ClusterState;
+
+/// What a simulated execution produced.
+#[derive(Clone, Debug)]
+pub struct Execution {
+    /// The "Executing Cluster Transition" lines, in completion order,
+    /// without the list indentation.
+    pub lines: Vec<String>,
+    /// Graph action ids in the order they completed.
+    pub completed: Vec<usize>,
+    /// The CIB with every result recorded.
+    pub cib: Cib,
+    /// Whether every synapse could run.
+    pub complete: bool,
+}
+
+/// Runs `graph` against `cib`; `state` is the cluster state the graph was
+/// computed from (for the resource names the executor would report).
+pub fn simulate(cib: &Cib, state: &ClusterState, graph: &Graph, now: i64) -> Execution {
+    let mut ex = Executor {
+        cib: cib.clone(),
+        state,
+        now,
+        lines: Vec::new(),
+        completed: Vec::new(),
+    };
+    let mut confirmed: HashSet<usize> = HashSet::new();
+    let mut fired = vec![false; graph.synapses.len()];
+    loop {
+        let mut any = false;
+        for (i, syn) in graph.synapses.iter().enumerate() {
+            if fired[i] {
+                continue;
+            }
+            if !syn.inputs.iter().all(|inp| confirmed.contains(&inp.id)) {
+                continue;
+            }
+            fired[i] = true;
+            any = true;
+            ex.run(&syn.action);
+            confirmed.insert(syn.action.id);
+            ex.completed.push(syn.action.id);
+        }
+        if !any {
+            break;
+        }
+    }
+    Execution {
+        lines: ex.lines,
+        completed: ex.completed,
+        complete: fired.iter().all(|f| *f),
+        cib: ex.cib,
+    }
+}
+
+struct Executor<'a> {
+    cib: Cib,
+    state: &'a ClusterState,
+    now: i64,
+    lines: Vec<String>,
+    completed: Vec<usize>,
+}
+
+/// `pe_find_resource` (with renamed names): whether a resource is known by
+/// this id or history name.
+fn known_resource(state: &ClusterState, id: &str) -> bool {
+    state
+        .resources
+        .iter()
+        .any(|r| r.id == id || r.clone_name.as_deref() == Some(id))
+}
+
+impl Executor<'_> {
+    fn run(&mut self, a: &GraphAction) {
+        match a.kind {
+            GraphActionKind::Pseudo => {
+                let line = match &a.node {
+                    Some((n, _)) => format!("Pseudo action:   {} on {n}", a.key),
+                    None => format!("Pseudo action:   {}", a.key),
+                };
+                self.lines.push(line);
+            }
+            GraphActionKind::Rsc => self.resource_action(a),
+            GraphActionKind::Cluster if a.task.eq_ignore_ascii_case("stonith") => self.fence(a),
+            GraphActionKind::Cluster => {
+                let node = a.node.as_ref().map_or("", |n| n.0.as_str());
+                let line = match &a.rsc {
+                    Some(r) => format!("Cluster action:  {} for {} on {node}", a.task, r.id),
+                    None => format!("Cluster action:  {} on {node}", a.task),
+                };
+                self.lines.push(line);
+            }
+        }
+    }
+
+    fn meta(a: &GraphAction, name: &str) -> Option<String> {
+        a.attributes.get(&format!("CRM_meta_{name}")).cloned()
+    }
+
+    /// `simulate_fencing_action`.
+    fn fence(&mut self, a: &GraphAction) {
+        let target = a.node.as_ref().map_or(String::new(), |n| n.0.clone());
+        let op = Self::meta(a, "stonith_action").unwrap_or_default();
+        self.lines.push(format!("Fencing {target} ({op})"));
+        if op.eq_ignore_ascii_case("on") {
+            return;
+        }
+        let ns = self.node_state(&target, None);
+        ns.in_ccm = Some("false".into());
+        ns.crmd = Some("offline".into());
+        ns.join = Some("down".into());
+        ns.expected = Some("down".into());
+        ns.crm_debug_origin = Some("simulate_fencing_action".into());
+        ns.lrm = None;
+        ns.transient_attributes = None;
+    }
+
+    /// `pcmk__inject_node`: the node's state entry, created when missing.
+    fn node_state(&mut self, uname: &str, uuid: Option<&str>) -> &mut NodeState {
+        let pos = self
+            .cib
+            .status
+            .node_states
+            .iter()
+            .position(|ns| ns.uname.as_deref() == Some(uname));
+        let idx = match pos {
+            Some(i) => i,
+            None => {
+                let id = uuid
+                    .map(str::to_string)
+                    .or_else(|| {
+                        self.cib
+                            .configuration
+                            .nodes
+                            .iter()
+                            .find(|n| n.uname == uname)
+                            .map(|n| n.id.clone())
+                    })
+                    .unwrap_or_else(|| uname.to_string());
+                self.cib.status.node_states.push(NodeState {
+                    id,
+                    uname: Some(uname.to_string()),
+                    ..Default::default()
+                });
+                self.cib.status.node_states.len() - 1
+            }
+        };
+        &mut self.cib.status.node_states[idx]
+    }
+
+    /// `simulate_resource_action`.
+    fn resource_action(&mut self, a: &GraphAction) {
+        let node = a.node.as_ref().map_or(String::new(), |n| n.0.clone());
+        if a.task == "probe_again" {
+            return;
+        }
+        let Some(rsc) = &a.rsc else {
+            return;
+        };
+        let config_name = rsc.id.clone();
+        let mut resource = config_name.clone();
+        if !known_resource(self.state, &resource) {
+            if let Some(long) = &rsc.long_id {
+                if known_resource(self.state, long) {
+                    resource = long.clone();
+                }
+            }
+        }
+        if a.task == "delete" || a.task == "meta-data" {
+            self.lines.push(format!(
+                "Resource action: {resource:<15} {} on {node}",
+                a.task
+            ));
+            return;
+        }
+        let target_rc: i64 = Self::meta(a, "op_target_rc")
+            .map(|v| crate::util::parse_int(Some(&v), 0))
+            .unwrap_or(0);
+        let uuid = match &a.router_node {
+            Some(_) => node.clone(),
+            None => a.node.as_ref().map_or(node.clone(), |n| n.1.clone()),
+        };
+        let interval_ms = a.interval_ms;
+        let line = if interval_ms > 0 {
+            format!(
+                "Resource action: {resource:<15} {}={interval_ms} on {node}",
+                a.task
+            )
+        } else {
+            format!("Resource action: {resource:<15} {} on {node}", a.task)
+        };
+        self.lines.push(line);
+        let now = self.now;
+        let ns = self.node_state(&node, Some(&uuid));
+        let lrm = ns.lrm.get_or_insert_with(|| cib::Lrm {
+            id: Some(uuid.clone()),
+            ..Default::default()
+        });
+        let resources = lrm.lrm_resources.get_or_insert_with(Default::default);
+        let pos = resources
+            .resources
+            .iter()
+            .position(|r| r.id == resource)
+            .or_else(|| resources.resources.iter().position(|r| r.id == config_name));
+        let idx = match pos {
+            Some(i) => i,
+            None => {
+                resources.resources.push(LrmResource {
+                    id: config_name.clone(),
+                    class: rsc.class.clone(),
+                    provider: rsc.provider.clone(),
+                    type_: rsc.agent.clone(),
+                    ..Default::default()
+                });
+                resources.resources.len() - 1
+            }
+        };
+        let entry = &mut resources.resources[idx];
+        let call_id = entry
+            .ops
+            .iter()
+            .filter_map(|o| o.call_id)
+            .max()
+            .unwrap_or(0)
+            .max(0)
+            + 1;
+        record_result(entry, a, &config_name, call_id, target_rc, now);
+    }
+}
+
+/// `pcmk__create_history_xml` for a simulated success: updates (or adds)
+/// the history entry the result belongs in.
+fn record_result(
+    entry: &mut LrmResource,
+    a: &GraphAction,
+    rsc_id: &str,
+    call_id: i64,
+    target_rc: i64,
+    now: i64,
+) {
+    let mut task = a.task.as_str();
+    if task == "reload" || task == "reload-agent" {
+        task = "start";
+    }
+    let interval_ms = a.interval_ms;
+    let key = crate::util::op_key(rsc_id, task, interval_ms);
+    let op_id = if task == "notify" {
+        let t = Executor::meta(a, "notify_type").unwrap_or_default();
+        let o = Executor::meta(a, "notify_operation").unwrap_or_default();
+        format!("{rsc_id}_{t}_notify_{o}_0")
+    } else if task == "migrate_to" || task == "migrate_from" || interval_ms > 0 {
+        key.clone()
+    } else {
+        format!("{rsc_id}_last_0")
+    };
+    let rc = if task == "notify" { 0 } else { target_rc };
+    let transition_key = format!("{call_id}:-1:{target_rc}:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
+    let pos = entry.ops.iter().position(|o| o.id == op_id);
+    let op = match pos {
+        Some(i) => &mut entry.ops[i],
+        None => {
+            entry.ops.push(LrmRscOp {
+                id: op_id.clone(),
+                ..Default::default()
+            });
+            let last = entry.ops.len() - 1;
+            &mut entry.ops[last]
+        }
+    };
+    op.operation_key = Some(key);
+    op.operation = task.to_string();
+    op.crm_debug_origin = Some("crm_simulate".into());
+    op.crm_feature_set = Some(crate::graph::FEATURE_SET.into());
+    op.transition_key = Some(transition_key.clone());
+    op.transition_magic = Some(format!("0:{rc};{transition_key}"));
+    op.exit_reason = Some(String::new());
+    op.call_id = Some(call_id);
+    op.rc_code = Some(rc);
+    op.op_status = Some(0);
+    op.interval = Some(interval_ms as i64);
+    op.last_rc_change = Some(now);
+    op.last_run = None;
+    op.exec_time = Some(0);
+    op.queue_time = Some(0);
+    if task == "migrate_to" || task == "migrate_from" {
+        op.migrate_source = Executor::meta(a, "migrate_source");
+        op.migrate_target = Executor::meta(a, "migrate_target");
+    }
+}

@@ -1,0 +1,118 @@
+//! The whole pipeline as `crm_simulate -S` runs it, with its text: unpack,
+//! place, create and order actions, build the graph, print the transition
+//! summary, execute the graph and print the revised status.
+//!
+//! ```
+//! let xml = r#"<cib><configuration><crm_config><cluster_property_set id="o">
+//!     <nvpair id="s" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+//!   <nodes><node id="1" uname="n1"/></nodes><resources/><constraints/></configuration>
+//!   <status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>"#;
+//! let (cib, _) = cib::Cib::from_xml_lenient(xml).unwrap();
+//! let run = scheduler::simulation::run(&cib, 0);
+//! assert!(run.transition_text().starts_with("Transition Summary:"));
+//! ```
+
+use cib::Cib;
+
+use crate::actions::{schedule_actions, ActionSet};
+use crate::execute::{simulate, Execution};
+use crate::graph::{build, Graph};
+use crate::placement::{place, Placement};
+use crate::state::ClusterState;
+use crate::summary::{cluster_status, ShowOptions};
+
+/// Every stage's result for one CIB.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub state: ClusterState,
+    pub placement: Placement,
+    pub actions: ActionSet,
+    pub graph: Graph,
+    pub execution: Execution,
+    /// The status after the simulated execution.
+    pub revised: ClusterState,
+}
+
+/// Runs every stage for `cib` as of `now`.
+pub fn run(cib: &Cib, now: i64) -> Run {
+    let state = crate::unpack(cib, now);
+    let placement = place(cib, &state);
+    let actions = schedule_actions(cib, &state, &placement);
+    let graph = build(&actions);
+    let execution = simulate(cib, &actions.state, &graph, now);
+    let revised = crate::unpack(&execution.cib, now);
+    Run {
+        state,
+        placement,
+        actions,
+        graph,
+        execution,
+        revised,
+    }
+}
+
+impl Run {
+    /// "Transition Summary:" and its lines.
+    pub fn transition_text(&self) -> String {
+        let mut s = String::from("Transition Summary:\n");
+        for l in crate::transition::summary_lines(&self.actions) {
+            s.push_str("  * ");
+            s.push_str(&l);
+            s.push('\n');
+        }
+        s
+    }
+
+    /// "Executing Cluster Transition:" and its lines.
+    pub fn executing_text(&self) -> String {
+        let mut s = String::from("Executing Cluster Transition:\n");
+        for l in &self.execution.lines {
+            s.push_str("  * ");
+            s.push_str(l);
+            s.push('\n');
+        }
+        s
+    }
+
+    /// "Revised Cluster Status" (preceded by a blank line).
+    pub fn revised_text(&self) -> String {
+        cluster_status(
+            &self.revised,
+            "Revised Cluster Status",
+            ShowOptions {
+                pending: false,
+                inactive: true,
+            },
+            true,
+        )
+    }
+}
+
+/// What `crm_simulate -x FILE -S` prints, given the notice about "now" it
+/// prints before each status (`Using the original execution date…`).
+pub fn simulate_text(cib: &Cib, now: i64, date_notice: Option<&str>) -> String {
+    let run = run(cib, now);
+    let mut out = String::new();
+    if let Some(n) = date_notice {
+        out.push_str(n);
+        out.push('\n');
+    }
+    let (pre, pre_printed) = crate::summary::preamble(&run.state);
+    out.push_str(&pre);
+    out.push_str(&cluster_status(
+        &run.state,
+        "Current cluster status",
+        ShowOptions::default(),
+        pre_printed,
+    ));
+    out.push('\n');
+    out.push_str(&run.transition_text());
+    out.push('\n');
+    out.push_str(&run.executing_text());
+    if let Some(n) = date_notice {
+        out.push_str(n);
+        out.push('\n');
+    }
+    out.push_str(&run.revised_text());
+    out
+}
