@@ -36,7 +36,9 @@ fn bench(c: &mut Criterion) {
     let now = cib.execution_date.unwrap_or(0);
     let state = scheduler::unpack(&cib, now);
     let mut g = c.benchmark_group(format!("status/{name}"));
-    g.bench_function("parse+unpack+print", |b| b.iter(|| show(std::hint::black_box(&text))));
+    g.bench_function("parse+unpack+print", |b| {
+        b.iter(|| show(std::hint::black_box(&text)))
+    });
     g.bench_function("unpack", |b| {
         b.iter(|| scheduler::unpack(std::hint::black_box(&cib), now))
     });
