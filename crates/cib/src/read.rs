@@ -152,6 +152,27 @@ impl<'a> Attrs<'a> {
     }
 }
 
+/// Reads the children called `name` as entries (a malformed one is skipped
+/// when lenient) and returns them with the other children, which the caller
+/// keeps in its [`Extra`].
+fn entries<T>(
+    cx: &Ctx,
+    el: &Element,
+    name: &str,
+    read: fn(&Ctx, &Element) -> Result<T>,
+) -> Result<(Vec<T>, Vec<Element>)> {
+    let mut found = Vec::new();
+    let mut rest = Vec::new();
+    for ch in &el.children {
+        if ch.name == name {
+            found.extend(cx.entry(read(cx, ch))?);
+        } else {
+            rest.push(ch.clone());
+        }
+    }
+    Ok((found, rest))
+}
+
 /// Reads a whole `<cib>` element.
 pub fn cib(cx: &Ctx, el: &Element) -> Result<Cib> {
     if el.name != "cib" {
@@ -209,21 +230,9 @@ fn configuration(cx: &Ctx, el: &Element) -> Result<Configuration> {
         let mut leftover = Vec::new();
         match sec.name.as_str() {
             "crm_config" => {
-                for ch in &sec.children {
-                    match ch.name.as_str() {
-                        "cluster_property_set" => c.crm_config.push(nvset(cx, ch)?),
-                        _ => leftover.push(ch.clone()),
-                    }
-                }
+                (c.crm_config, leftover) = entries(cx, sec, "cluster_property_set", nvset)?;
             }
-            "nodes" => {
-                for ch in &sec.children {
-                    match ch.name.as_str() {
-                        "node" => c.nodes.extend(cx.entry(node(cx, ch))?),
-                        _ => leftover.push(ch.clone()),
-                    }
-                }
-            }
+            "nodes" => (c.nodes, leftover) = entries(cx, sec, "node", node)?,
             "resources" => {
                 for ch in &sec.children {
                     match cx.entry(resource(cx, ch))? {
@@ -239,14 +248,11 @@ fn configuration(cx: &Ctx, el: &Element) -> Result<Configuration> {
                 }
             }
             "rsc_defaults" | "op_defaults" => {
-                let mut d = Defaults::default();
-                for ch in &sec.children {
-                    match ch.name.as_str() {
-                        "meta_attributes" => d.meta_attributes.push(nvset(cx, ch)?),
-                        _ => leftover.push(ch.clone()),
-                    }
-                }
-                d.extra = sa.extra(leftover);
+                let (meta_attributes, leftover) = entries(cx, sec, "meta_attributes", nvset)?;
+                let d = Defaults {
+                    meta_attributes,
+                    extra: sa.extra(leftover),
+                };
                 if sec.name == "rsc_defaults" {
                     c.rsc_defaults = Some(d);
                 } else {
@@ -255,36 +261,20 @@ fn configuration(cx: &Ctx, el: &Element) -> Result<Configuration> {
                 continue;
             }
             "fencing-topology" => {
-                let mut t = FencingTopology::default();
-                for ch in &sec.children {
-                    match ch.name.as_str() {
-                        "fencing-level" => t.levels.push(fencing_level(cx, ch)?),
-                        _ => leftover.push(ch.clone()),
-                    }
-                }
-                t.extra = sa.extra(leftover);
-                c.fencing_topology = Some(t);
+                let (levels, leftover) = entries(cx, sec, "fencing-level", fencing_level)?;
+                c.fencing_topology = Some(FencingTopology {
+                    levels,
+                    extra: sa.extra(leftover),
+                });
                 continue;
             }
             "tags" => {
-                let mut tags = Vec::new();
-                for ch in &sec.children {
-                    match ch.name.as_str() {
-                        "tag" => tags.push(tag(cx, ch)?),
-                        _ => leftover.push(ch.clone()),
-                    }
-                }
-                c.tags = Some(tags);
+                let (tags, others) = entries(cx, sec, "tag", tag)?;
+                (c.tags, leftover) = (Some(tags), others);
             }
             "alerts" => {
-                let mut alerts = Vec::new();
-                for ch in &sec.children {
-                    match ch.name.as_str() {
-                        "alert" => alerts.push(alert(cx, ch)?),
-                        _ => leftover.push(ch.clone()),
-                    }
-                }
-                c.alerts = Some(alerts);
+                let (alerts, others) = entries(cx, sec, "alert", alert)?;
+                (c.alerts, leftover) = (Some(alerts), others);
             }
             "acls" => {
                 c.acls = Some(acls(cx, sec)?);
@@ -549,20 +539,13 @@ fn primitive(cx: &Ctx, el: &Element) -> Result<Primitive> {
 
 fn operations(cx: &Ctx, el: &Element) -> Result<Operations> {
     let mut a = Attrs::new(cx, el);
-    let mut o = Operations {
+    let (ops, rest) = entries(cx, el, "op", op)?;
+    Ok(Operations {
         id: a.opt("id"),
         id_ref: a.opt("id-ref"),
-        ..Default::default()
-    };
-    let mut rest = Vec::new();
-    for ch in &el.children {
-        match ch.name.as_str() {
-            "op" => o.ops.extend(cx.entry(op(cx, ch))?),
-            _ => rest.push(ch.clone()),
-        }
-    }
-    o.extra = a.extra(rest);
-    Ok(o)
+        ops,
+        extra: a.extra(rest),
+    })
 }
 
 fn op(cx: &Ctx, el: &Element) -> Result<Op> {
@@ -1031,18 +1014,11 @@ fn status(cx: &Ctx, el: &Element) -> Result<Status> {
         match ch.name.as_str() {
             "node_state" => s.node_states.extend(cx.entry(node_state(cx, ch))?),
             "tickets" if s.tickets.is_none() => {
-                let ta = Attrs::new(cx, ch);
-                let mut t = Tickets::default();
-                let mut trest = Vec::new();
-                for ts in &ch.children {
-                    if ts.name == "ticket_state" {
-                        t.states.extend(cx.entry(ticket_state(cx, ts))?);
-                    } else {
-                        trest.push(ts.clone());
-                    }
-                }
-                t.extra = ta.extra(trest);
-                s.tickets = Some(t);
+                let (states, trest) = entries(cx, ch, "ticket_state", ticket_state)?;
+                s.tickets = Some(Tickets {
+                    states,
+                    extra: Attrs::new(cx, ch).extra(trest),
+                });
             }
             _ => rest.push(ch.clone()),
         }
@@ -1064,20 +1040,12 @@ fn ticket_state(cx: &Ctx, el: &Element) -> Result<TicketState> {
 
 fn transient_attributes(cx: &Ctx, el: &Element) -> Result<TransientAttributes> {
     let mut a = Attrs::new(cx, el);
-    let mut t = TransientAttributes {
+    let (instance_attributes, rest) = entries(cx, el, "instance_attributes", nvset)?;
+    Ok(TransientAttributes {
         id: a.opt("id"),
-        ..Default::default()
-    };
-    let mut rest = Vec::new();
-    for s in &el.children {
-        if s.name == "instance_attributes" {
-            t.instance_attributes.extend(cx.entry(nvset(cx, s))?);
-        } else {
-            rest.push(s.clone());
-        }
-    }
-    t.extra = a.extra(rest);
-    Ok(t)
+        instance_attributes,
+        extra: a.extra(rest),
+    })
 }
 
 fn node_state(cx: &Ctx, el: &Element) -> Result<NodeState> {
@@ -1122,20 +1090,12 @@ fn lrm(cx: &Ctx, el: &Element) -> Result<Lrm> {
     for ch in &el.children {
         if ch.name == "lrm_resources" && l.lrm_resources.is_none() {
             let mut ra = Attrs::new(cx, ch);
-            let mut rs = LrmResources {
+            let (resources, rrest) = entries(cx, ch, "lrm_resource", lrm_resource)?;
+            l.lrm_resources = Some(LrmResources {
                 id: ra.opt("id"),
-                ..Default::default()
-            };
-            let mut rrest = Vec::new();
-            for r in &ch.children {
-                if r.name == "lrm_resource" {
-                    rs.resources.extend(cx.entry(lrm_resource(cx, r))?);
-                } else {
-                    rrest.push(r.clone());
-                }
-            }
-            rs.extra = ra.extra(rrest);
-            l.lrm_resources = Some(rs);
+                resources,
+                extra: ra.extra(rrest),
+            });
         } else {
             rest.push(ch.clone());
         }
@@ -1155,14 +1115,8 @@ fn lrm_resource(cx: &Ctx, el: &Element) -> Result<LrmResource> {
         shutdown_lock: a.int("shutdown-lock")?,
         ..Default::default()
     };
-    let mut rest = Vec::new();
-    for ch in &el.children {
-        if ch.name == "lrm_rsc_op" {
-            r.ops.extend(cx.entry(lrm_rsc_op(cx, ch))?);
-        } else {
-            rest.push(ch.clone());
-        }
-    }
+    let rest;
+    (r.ops, rest) = entries(cx, el, "lrm_rsc_op", lrm_rsc_op)?;
     r.extra = a.extra(rest);
     Ok(r)
 }
