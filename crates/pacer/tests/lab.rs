@@ -173,6 +173,10 @@ impl Drop for Lab {
         if !out.status.success() {
             eprintln!("lab down failed: {}", String::from_utf8_lossy(&out.stderr));
         }
+        // Keep the logs of a failed run; a passed one leaves nothing.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
