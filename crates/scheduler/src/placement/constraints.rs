@@ -99,6 +99,7 @@ pub(crate) struct ConstraintReader<'a> {
     cib: &'a Cib,
     st: &'a ClusterState,
     refs: IdRefs<'a>,
+    ix: crate::unpack::nvsets::IdIndex<'a>,
     health: HealthScores,
     now: DateTime,
     out: Unpacked,
@@ -112,6 +113,7 @@ pub(crate) fn unpack(cib: &Cib, st: &ClusterState) -> Unpacked {
         cib,
         st,
         refs: IdRefs::new(cib),
+        ix: crate::unpack::nvsets::IdIndex::build(cib),
         health: health_scores(st),
         now: DateTime::from_epoch(st.now, 0),
         out: Unpacked::default(),
@@ -161,10 +163,10 @@ impl<'a> ConstraintReader<'a> {
             for rsc in top.walk() {
                 match rsc {
                     cib::Resource::Template(t) if t.id == id => is_template = true,
-                    cib::Resource::Primitive(p) if p.template.as_deref() == Some(id) => {
-                        if !derived.contains(&p.id) {
-                            derived.push(p.id.clone());
-                        }
+                    cib::Resource::Primitive(p)
+                        if p.template.as_deref() == Some(id) && !derived.contains(&p.id) =>
+                    {
+                        derived.push(p.id.clone());
                     }
                     _ => {}
                 }
@@ -479,7 +481,6 @@ impl<'a> ConstraintReader<'a> {
         let role_filter = lr.role_filter.unwrap_or(Role::Unknown);
         let st = self.st;
         let meta = &st.rsc(rsc).meta;
-        let params = primitive_params(st, rsc);
         let mut nodes: Vec<(NodeId, Score)> = Vec::new();
         // Pacemaker's "and" list starts as a reversed copy of every node.
         if do_and {
@@ -489,6 +490,7 @@ impl<'a> ConstraintReader<'a> {
         }
         for &n in &st.node_order {
             let attrs = &st.node(n).attrs;
+            let params = rsc_params(&self.ix, st, rsc, n);
             let mut ctx = RuleContext::new(self.now)
                 .node(attrs)
                 .health(self.health)
@@ -503,7 +505,7 @@ impl<'a> ConstraintReader<'a> {
                     continue;
                 }
                 match nodes.iter_mut().find(|(m, _)| *m == n) {
-                    Some(e) => e.1 = e.1 + score,
+                    Some(e) => e.1 += score,
                     None => nodes.push((n, st.node(n).weight + score)),
                 }
             } else if do_and {
@@ -515,15 +517,14 @@ impl<'a> ConstraintReader<'a> {
 
     // -- colocations --------------------------------------------------------
 
+    /// `pcmk__new_colocation`: each side is a resource and its role.
     fn new_colocation(
         &mut self,
         id: &str,
         node_attr: Option<&str>,
         score: Score,
-        dependent: RscId,
-        primary: RscId,
-        dependent_role: Option<&str>,
-        primary_role: Option<&str>,
+        (dependent, dependent_role): (RscId, Option<&str>),
+        (primary, primary_role): (RscId, Option<&str>),
         influence: bool,
     ) {
         if score == Score::ZERO {
@@ -651,10 +652,8 @@ impl<'a> ConstraintReader<'a> {
             &c.id,
             c.node_attribute.as_deref(),
             score,
-            d,
-            p,
-            c.rsc_role.as_ref().map(|r| r.raw()),
-            c.with_rsc_role.as_ref().map(|r| r.raw()),
+            (d, c.rsc_role.as_ref().map(|r| r.raw())),
+            (p, c.with_rsc_role.as_ref().map(|r| r.raw())),
             infl,
         );
     }
@@ -670,7 +669,7 @@ impl<'a> ConstraintReader<'a> {
     ) {
         let mut last: Option<&SetView> = None;
         for set in views {
-            if !self.colocation_set(set, score, id, influence) {
+            if !self.colocation_set(set, score, influence) {
                 return;
             }
             if let Some(prev) = last {
@@ -687,7 +686,6 @@ impl<'a> ConstraintReader<'a> {
         &mut self,
         set: &SetView,
         score: Score,
-        cons_id: &str,
         influence: Option<&cib::Typed<bool>>,
     ) -> bool {
         let local = match &set.score {
@@ -710,7 +708,7 @@ impl<'a> ConstraintReader<'a> {
                 };
                 if let Some(w) = with {
                     let infl = self.influence(rsc, influence);
-                    self.new_colocation(&set.id, None, local, rsc, w, role, role, infl);
+                    self.new_colocation(&set.id, None, local, (rsc, role), (w, role), infl);
                 }
                 with = Some(rsc);
             }
@@ -722,7 +720,7 @@ impl<'a> ConstraintReader<'a> {
                 };
                 if let Some(l) = last {
                     let infl = self.influence(l, influence);
-                    self.new_colocation(&set.id, None, local, l, rsc, role, role, infl);
+                    self.new_colocation(&set.id, None, local, (l, role), (rsc, role), infl);
                 }
                 last = Some(rsc);
             }
@@ -739,7 +737,7 @@ impl<'a> ConstraintReader<'a> {
                     let Some(with) = self.find(w) else {
                         return false;
                     };
-                    self.new_colocation(&set.id, None, local, rsc, with, role, role, infl);
+                    self.new_colocation(&set.id, None, local, (rsc, role), (with, role), infl);
                 }
                 // Pacemaker's inner loop runs to the resource itself.
                 let _ = i;
@@ -781,7 +779,7 @@ impl<'a> ConstraintReader<'a> {
         match (rsc1, rsc2) {
             (Some(a), Some(b)) => {
                 let infl = self.influence(a, influence);
-                self.new_colocation(id, None, score, a, b, role1, role2, infl);
+                self.new_colocation(id, None, score, (a, role1), (b, role2), infl);
             }
             (Some(a), None) => {
                 let infl = self.influence(a, influence);
@@ -789,7 +787,7 @@ impl<'a> ConstraintReader<'a> {
                     let Some(b) = self.find(r) else {
                         return false;
                     };
-                    self.new_colocation(id, None, score, a, b, role1, role2, infl);
+                    self.new_colocation(id, None, score, (a, role1), (b, role2), infl);
                 }
             }
             (None, Some(b)) => {
@@ -798,7 +796,7 @@ impl<'a> ConstraintReader<'a> {
                         return false;
                     };
                     let infl = self.influence(a, influence);
-                    self.new_colocation(id, None, score, a, b, role1, role2, infl);
+                    self.new_colocation(id, None, score, (a, role1), (b, role2), infl);
                 }
             }
             (None, None) => {
@@ -811,7 +809,7 @@ impl<'a> ConstraintReader<'a> {
                         let Some(b) = self.find(r2) else {
                             return false;
                         };
-                        self.new_colocation(id, None, score, a, b, role1, role2, infl);
+                        self.new_colocation(id, None, score, (a, role1), (b, role2), infl);
                     }
                 }
             }
@@ -1406,10 +1404,10 @@ impl<'a> ConstraintReader<'a> {
                     self.out.frozen.push(rsc);
                 }
             }
-        } else if !t.granted || t.standby {
-            if t.role != Role::Promoted || t.loss_policy == LossPolicy::Stop {
-                self.out.bans.push(rsc);
-            }
+        } else if (!t.granted || t.standby)
+            && (t.role != Role::Promoted || t.loss_policy == LossPolicy::Stop)
+        {
+            self.out.bans.push(rsc);
         }
     }
 }
@@ -1500,23 +1498,36 @@ pub(crate) fn invert_action(action: &str) -> Option<&'static str> {
     })
 }
 
-/// A primitive's instance attributes (for `value-source="param"` in
-/// location rules), without node-specific rules.
-fn primitive_params(st: &ClusterState, rsc: RscId) -> BTreeMap<String, String> {
+/// `pe_rsc_params(rsc, node)`: a resource's instance attributes (its own,
+/// then its ancestors') with rules evaluated for the node, for
+/// `value-source="param"` in location rules.
+fn rsc_params(
+    ix: &crate::unpack::nvsets::IdIndex<'_>,
+    st: &ClusterState,
+    rsc: RscId,
+    node: NodeId,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    if let ResourceKind::Primitive(p) = &st.rsc(rsc).kind {
-        if let Some(cfg) = &p.config {
-            for set in &cfg.instance_attributes {
-                if !set.rules.is_empty() {
-                    continue;
-                }
-                for pair in &set.nvpairs {
-                    if let Some(v) = &pair.value {
-                        out.entry(pair.name.clone()).or_insert_with(|| v.clone());
-                    }
-                }
+    let ctx = crate::unpack::rules::RuleCtx {
+        now: st.now,
+        node_attrs: Some(&st.node(node).attrs),
+        ..Default::default()
+    };
+    let mut cur = Some(rsc);
+    while let Some(c) = cur {
+        if let ResourceKind::Primitive(p) = &st.rsc(c).kind {
+            if let Some(cfg) = &p.config {
+                crate::unpack::nvsets::unpack_sets(
+                    ix,
+                    &cfg.instance_attributes,
+                    &ctx,
+                    &mut out,
+                    false,
+                    None,
+                );
             }
         }
+        cur = st.rsc(c).parent;
     }
     out
 }

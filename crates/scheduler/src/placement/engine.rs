@@ -269,10 +269,6 @@ impl<'a> Engine<'a> {
         matches!(self.kind(rsc), ResourceKind::Clone(_))
     }
 
-    pub fn is_bundle(&self, rsc: RscId) -> bool {
-        matches!(self.kind(rsc), ResourceKind::Bundle(_))
-    }
-
     /// Pacemaker's variant number (native < group < clone < bundle).
     pub fn variant(&self, rsc: RscId) -> u8 {
         match self.kind(rsc) {

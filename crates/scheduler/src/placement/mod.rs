@@ -114,6 +114,12 @@ pub struct RscPlacement {
     pub this_with: Vec<usize>,
     /// Colocations where this resource is the primary ("with this").
     pub with_this: Vec<usize>,
+    /// `resource-discovery` of each allowed node (`rsc_discover_mode` of
+    /// the allowed-node entry) where it is not `always`.
+    pub discovery: BTreeMap<NodeId, Discovery>,
+    /// A location constraint with `resource-discovery=exclusive` applies
+    /// to the resource.
+    pub exclusive_discover: bool,
 }
 
 /// What placement changes about a node.
@@ -377,6 +383,13 @@ fn finish(e: engine::Engine<'_>, unpacked: constraints::Unpacked) -> Placement {
                     children: w.children.clone(),
                     this_with: w.this_with.clone(),
                     with_this: w.with_this.clone(),
+                    discovery: w
+                        .allowed
+                        .iter()
+                        .filter(|(_, en)| en.discover != Discovery::Always)
+                        .map(|(&n, en)| (n, en.discover))
+                        .collect(),
+                    exclusive_discover: w.exclusive_discover,
                 }
             })
             .collect();
@@ -430,6 +443,8 @@ fn keep_in_place(state: &ClusterState) -> Placement {
                 children: r.children.clone(),
                 this_with: Vec::new(),
                 with_this: Vec::new(),
+                discovery: BTreeMap::new(),
+                exclusive_discover: r.flags.exclusive_discover,
             }
         })
         .collect();

@@ -419,9 +419,9 @@ impl Engine<'_> {
             if self.state_role(rsc, true) != Role::Promoted {
                 return None;
             }
-        } else if self.r[rsc.0].priority < 0 {
-            return None;
-        } else if !self.available(node, self.node_weight(node), false, true) {
+        } else if self.r[rsc.0].priority < 0
+            || !self.available(node, self.node_weight(node), false, true)
+        {
             return None;
         }
         let local = self.r[parent.0].allowed.get(&node)?;

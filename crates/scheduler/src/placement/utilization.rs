@@ -79,7 +79,7 @@ impl Engine<'_> {
         }
         let mut unallocated: BTreeMap<String, i64> = BTreeMap::new();
         for &r in &colocated {
-            self.add_utilization(r, rsc, &colocated, &mut unallocated);
+            self.add_utilization(r, &colocated, &mut unallocated);
         }
         let own: BTreeMap<String, i64> = self.r[rsc.0]
             .utilization
@@ -100,7 +100,7 @@ impl Engine<'_> {
             if self.have_enough_capacity(n, &unallocated) {
                 any_capable = true;
             }
-            if most.is_none_or(|m| self.compare_node_capacities(n, m) < 0) {
+            if most.map_or(true, |m| self.compare_node_capacities(n, m) < 0) {
                 most = Some(n);
             }
         }
@@ -194,13 +194,7 @@ impl Engine<'_> {
     }
 
     /// `add_utilization` of the resource's kind.
-    fn add_utilization(
-        &self,
-        rsc: RscId,
-        orig: RscId,
-        all: &[RscId],
-        out: &mut BTreeMap<String, i64>,
-    ) {
+    fn add_utilization(&self, rsc: RscId, all: &[RscId], out: &mut BTreeMap<String, i64>) {
         if !self.r[rsc.0].provisional {
             return;
         }
@@ -211,12 +205,12 @@ impl Engine<'_> {
                 if self.group_colocated(rsc) || self.rsc_is_clone(self.parent(rsc)) {
                     for &m in members {
                         if self.r[m.0].provisional && !all.contains(&m) {
-                            self.add_utilization(m, orig, all, out);
+                            self.add_utilization(m, all, out);
                         }
                     }
                 } else if let Some(&first) = members.first() {
                     if self.r[first.0].provisional && !all.contains(&first) {
-                        self.add_utilization(first, orig, all, out);
+                        self.add_utilization(first, all, out);
                     }
                 }
             }
@@ -228,7 +222,7 @@ impl Engine<'_> {
                     } else {
                         for &m in &self.r[child.0].children {
                             if all.contains(&m) {
-                                self.add_utilization(child, orig, all, out);
+                                self.add_utilization(child, all, out);
                                 existing = true;
                                 break;
                             }
@@ -237,13 +231,13 @@ impl Engine<'_> {
                 }
                 if !existing {
                     if let Some(&first) = self.r[rsc.0].children.first() {
-                        self.add_utilization(first, orig, all, out);
+                        self.add_utilization(first, all, out);
                     }
                 }
             }
             ResourceKind::Bundle(b) => {
                 if let Some(rep) = b.replicas.first() {
-                    self.add_utilization(rep.container, orig, all, out);
+                    self.add_utilization(rep.container, all, out);
                 }
             }
         }
