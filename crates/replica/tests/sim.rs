@@ -2,7 +2,7 @@
 //!
 //! - `cargo test -p replica --test sim`: a few hundred seeds;
 //! - `PACER_SIM_SEEDS=5000 cargo test --release -p replica --test sim many -- --ignored --nocapture`:
-//!   thousands (nightly-style);
+//!   thousands (nightly-style; `PACER_SIM_NODES=K` for one cluster size);
 //! - `PACER_SIM_SEED=N PACER_SIM_NODES=K cargo test -p replica --test sim replay -- --nocapture`:
 //!   one run again, with its report.
 
@@ -60,7 +60,12 @@ fn same_seed_same_run() {
 fn many() {
     let count = env_u64("PACER_SIM_SEEDS").unwrap_or(2_000);
     let base = env_u64("PACER_SIM_BASE").unwrap_or(100_000);
+    // PACER_SIM_NODES=4 runs one cluster size only.
+    let only = env_u64("PACER_SIM_NODES").and_then(|n| u32::try_from(n).ok());
     for (i, nodes) in [3u32, 5, 2, 4].into_iter().enumerate() {
+        if only.is_some_and(|o| o != nodes) {
+            continue;
+        }
         let start = std::time::Instant::now();
         seeds(base + i as u64 * 1_000_000, count, nodes);
         println!(
