@@ -27,6 +27,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod check;
+pub mod digest;
 pub mod element;
 pub mod error;
 pub mod idref;

@@ -387,6 +387,13 @@ pub enum ImpliedAction {
         task: String,
         interval_ms: u64,
     },
+    /// A recorded failure (history entry `op_id` on the node) whose fail
+    /// count is cleared if the resource's parameters changed since.
+    ParamCheck {
+        rsc: RscId,
+        node: NodeId,
+        op_id: String,
+    },
 }
 
 impl ClusterState {

@@ -148,17 +148,275 @@ impl Ws<'_> {
     /// changed; schedules what the change requires.
     fn check_action_config(&mut self, r: RscId, n: NodeId, op: &cib::LrmRscOp) -> bool {
         let interval_ms = op.interval_ms().max(0) as u64;
-        let task = op.operation.as_str();
+        let mut task = op.operation.clone();
         if interval_ms > 0 {
-            let key = op_key(&self.rsc(r).id, task, interval_ms);
+            let key = op_key(&self.rsc(r).id, &task, interval_ms);
             if self.find_op_entry(r, &key, false).is_none() {
                 if self.st.options.stop_orphan_actions {
-                    self.schedule_cancel(r, op.call_id, task, interval_ms, n);
+                    self.schedule_cancel(r, op.call_id, &task, interval_ms, n);
                 }
                 return true;
             }
         }
-        // Parameter digests are compared in `super::digest` once available.
-        false
+        if interval_ms == 0 && ["monitor", "migrate_from", "promote"].contains(&task.as_str()) {
+            task = "start".to_string();
+        }
+        let data = self.digest_cmp(r, op, n);
+        if self.only_sanitized_changed(op, &data) {
+            return false;
+        }
+        match data.rc {
+            DigestRc::Restart => {
+                self.force_restart(r, &task, interval_ms, n);
+                true
+            }
+            DigestRc::All | DigestRc::Unknown => {
+                if interval_ms > 0 {
+                    self.reschedule_recurring(r, &task, interval_ms, n);
+                } else if op.op_restart_digest.is_some() {
+                    self.trigger_unfencing(
+                        Some(r),
+                        Some(n),
+                        "Device parameters changed (reload)",
+                        None,
+                    );
+                    self.schedule_reload(r, Some(n));
+                } else {
+                    self.force_restart(r, &task, interval_ms, n);
+                }
+                true
+            }
+            DigestRc::Match => false,
+        }
     }
+
+    /// `only_sanitized_changed`: only private parameters differ (crm_simulate
+    /// works on sanitized CIBs, so those are not a change).
+    fn only_sanitized_changed(&self, op: &cib::LrmRscOp, data: &DigestData) -> bool {
+        data.rc != DigestRc::Match
+            && op.op_secure_digest.is_some()
+            && data.secure.is_some()
+            && data.secure == op.op_secure_digest
+    }
+
+    /// `force_restart`.
+    fn force_restart(&mut self, r: RscId, task: &str, interval_ms: u64, n: NodeId) {
+        let key = op_key(&self.rsc(r).id, task, interval_ms);
+        let a = self.custom_action(Some(r), key, task, None, false);
+        self.set_reason(a, Some("resource definition change"), true);
+        self.trigger_unfencing(Some(r), Some(n), "Device parameters changed", None);
+    }
+
+    /// `schedule_reload`.
+    fn schedule_reload(&mut self, r: RscId, node: Option<NodeId>) {
+        if !self.is_primitive(r) {
+            for c in self.children(r) {
+                self.schedule_reload(c, node);
+            }
+            return;
+        }
+        let Some(n) = node else {
+            return;
+        };
+        let f = self.rsc(r).flags;
+        if !f.managed || f.failed {
+            return;
+        }
+        if f.start_pending {
+            self.rsc_action(r, "stop", Some(n), false);
+            return;
+        }
+        self.rx[r.0].reload = true;
+        let key = op_key(&self.rsc(r).id, "reload-agent", 0);
+        let reload = self.custom_action(Some(r), key, "reload-agent", Some(n), false);
+        self.set_reason(reload, Some("resource definition change"), false);
+        let id = self.rsc(r).id.clone();
+        for task in ["stop", "demote"] {
+            self.new_ordering(
+                None,
+                None,
+                Some(reload),
+                Some(r),
+                Some(op_key(&id, task, 0)),
+                None,
+                of::OPTIONAL | of::THEN_CANCELS_FIRST,
+            );
+        }
+    }
+
+    /// `pe__calculate_digests` (without overrides): the digests the
+    /// configuration gives an operation on a node.
+    fn calculate_digests(
+        &self,
+        r: RscId,
+        task: &str,
+        interval_ms: u64,
+        n: NodeId,
+        op: &cib::LrmRscOp,
+    ) -> DigestData {
+        let op_version = op
+            .crm_feature_set
+            .clone()
+            .or_else(|| self.cib.crm_feature_set.clone())
+            .unwrap_or_else(|| crate::graph::FEATURE_SET.to_string());
+        let params = self.rsc_params(r, Some(n));
+        let key = op_key(&self.rsc(r).id, task, interval_ms);
+        let mut action = Action {
+            id: ActionId(usize::MAX),
+            uuid: key.clone(),
+            task: task.to_string(),
+            cancel_task: None,
+            rsc: Some(r),
+            node: Some(n),
+            flags: 0,
+            priority: 0,
+            needs: Needs::Nothing,
+            reason: None,
+            meta: BTreeMap::new(),
+            extra: BTreeMap::new(),
+            op_entry: self.find_op_entry(r, &key, true),
+            before: Vec::new(),
+            after: Vec::new(),
+            runnable_before: 0,
+            required_runnable_before: 0,
+        };
+        self.unpack_operation(&mut action, r, interval_ms);
+        let mut extra = BTreeMap::new();
+        if let Some(o) = &action.op_entry {
+            let attrs = self.node(n).attrs.clone();
+            let ctx = crate::unpack::rules::RuleCtx {
+                now: self.st.now,
+                node_attrs: Some(&attrs),
+                ..Default::default()
+            };
+            crate::unpack::nvsets::unpack_sets(
+                &self.ix,
+                &o.instance_attributes,
+                &ctx,
+                &mut extra,
+                false,
+                None,
+            );
+        }
+        let mut all = cib::digest::Params::new();
+        for (k, v) in params.iter().chain(extra.iter()) {
+            all.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        for (k, v) in &action.meta {
+            if k.contains('#') || k.contains(':') {
+                continue;
+            }
+            all.entry(crate::graph::meta_name(k))
+                .or_insert_with(|| v.clone());
+        }
+        let all = cib::digest::filter_for_digest(&all);
+        let rc = if interval_ms == 0 && !extra.is_empty() {
+            DigestRc::Restart
+        } else {
+            DigestRc::Match
+        };
+        let is_fence = self.rsc(r).flags.fence_device;
+        let secure = Some(cib::digest::secure_digest_for(
+            &all,
+            &params,
+            op.op_secure_params.as_deref(),
+            &op_version,
+            is_fence,
+        ));
+        let restart = op
+            .op_restart_digest
+            .as_ref()
+            .map(|_| match &op.op_force_restart {
+                Some(list) => cib::digest::restart_digest_for(&all, list),
+                None => cib::digest::params_digest(&all),
+            });
+        DigestData {
+            rc,
+            all: cib::digest::params_digest(&all),
+            restart,
+            secure,
+        }
+    }
+
+    /// `rsc_action_digest_cmp`: how an operation's recorded digests compare
+    /// with the configuration's (cached per node and operation, as
+    /// Pacemaker caches them).
+    pub(super) fn digest_cmp(&mut self, r: RscId, op: &cib::LrmRscOp, n: NodeId) -> DigestData {
+        let interval_ms = op.interval_ms().max(0) as u64;
+        let key = (n, op_key(&self.rsc(r).id, &op.operation, interval_ms));
+        let mut data = match self.digest_cache.get(&key) {
+            Some(d) => d.clone(),
+            None => {
+                let d = self.calculate_digests(r, &op.operation, interval_ms, n, op);
+                self.digest_cache.insert(key.clone(), d.clone());
+                d
+            }
+        };
+        if let (Some(recorded), Some(calc)) = (&op.op_restart_digest, &data.restart) {
+            if recorded != calc {
+                data.rc = DigestRc::Restart;
+                self.digest_cache.insert(key, data.clone());
+                return data;
+            }
+        }
+        match &op.op_digest {
+            None => data.rc = DigestRc::Unknown,
+            Some(d) if *d != data.all => {
+                if !(interval_ms == 0 && data.rc == DigestRc::Restart) {
+                    data.rc = DigestRc::All;
+                }
+            }
+            Some(_) => data.rc = DigestRc::Match,
+        }
+        self.digest_cache.insert(key, data.clone());
+        data
+    }
+
+    /// `should_clear_for_param_change` for a recorded failure.
+    pub(super) fn param_check(&mut self, r: RscId, n: NodeId, op_id: &str) {
+        let cib = self.cib;
+        let uname = self.node(n).uname.clone();
+        let op = cib
+            .status
+            .node_states
+            .iter()
+            .filter(|ns| ns.uname.as_deref() == Some(uname.as_str()))
+            .flat_map(|ns| ns.lrm_resources())
+            .flat_map(|lr| &lr.ops)
+            .find(|o| o.id == op_id);
+        let Some(op) = op else {
+            return;
+        };
+        let data = self.digest_cmp(r, op, n);
+        if matches!(data.rc, DigestRc::Match | DigestRc::Unknown) {
+            return;
+        }
+        let a = self.clear_failcount(r, n, "resource parameters have changed");
+        if self.st.options.stonith_enabled && self.rsc(r).remote_reconnect_ms > 0 {
+            if let Some(rn) = self.remote_node_of(r) {
+                let fence = self.fence_op(rn, None, true, None, false);
+                self.order_actions(fence, a, of::IMPLIES_THEN);
+            }
+        }
+    }
+}
+
+/// How recorded digests compare (`enum rsc_digest_cmp_val`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DigestRc {
+    Unknown,
+    Match,
+    /// A parameter that needs a restart changed.
+    Restart,
+    /// Some parameter changed (a reload may do).
+    All,
+}
+
+/// Digests of an operation as the configuration gives them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DigestData {
+    pub rc: DigestRc,
+    pub all: String,
+    pub restart: Option<String>,
+    pub secure: Option<String>,
 }

@@ -252,6 +252,8 @@ pub(crate) struct Ws<'a> {
     pub recheck_by: i64,
     /// Id index of the configuration, for rules and references.
     pub ix: crate::unpack::nvsets::IdIndex<'a>,
+    /// Digests computed per node and operation key.
+    pub(crate) digest_cache: HashMap<(NodeId, String), history::DigestData>,
 }
 
 /// Runs the action stage: see the module documentation.
@@ -305,6 +307,7 @@ impl<'a> Ws<'a> {
             orders: Vec::new(),
             recheck_by: 0,
             ix: crate::unpack::nvsets::IdIndex::build(cib),
+            digest_cache: HashMap::new(),
         }
     }
 
@@ -1206,6 +1209,9 @@ impl<'a> Ws<'a> {
                             self.order_actions(fence, a, of::IMPLIES_THEN);
                         }
                     }
+                }
+                ImpliedAction::ParamCheck { rsc, node, op_id } => {
+                    self.param_check(rsc, node, &op_id);
                 }
                 ImpliedAction::Recurring {
                     rsc,

@@ -685,6 +685,17 @@ impl<'a> Unpacker<'a> {
                 node: nid,
                 reason: reason.to_string(),
             });
+        } else if !expired
+            && is_last_failure
+            && (op.operation == "start" || op.operation == "monitor")
+        {
+            // Cleared if the parameters changed since: decided once
+            // digests can be computed (`should_clear_for_param_change`).
+            self.st.implied.push(ImpliedAction::ParamCheck {
+                rsc,
+                node: nid,
+                op_id: op.id.clone(),
+            });
         }
         if expired
             && interval_ms == 0
