@@ -70,6 +70,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn run_inner(args: Args) -> anyhow::Result<ExitCode> {
     let text = read_input(&args)?;
     let (cib, _warnings) = cib::Cib::from_xml_lenient(&text).context("cannot read the CIB")?;
+    if cib
+        .validate_with
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("none"))
+    {
+        // What crm_simulate says when it checks the CIB's schema.
+        eprintln!(
+            "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)"
+        );
+    }
     // crm_simulate logs configuration warnings instead of printing them, so
     // they stay quiet here too.
 

@@ -213,11 +213,26 @@ impl Executor<'_> {
             ..Default::default()
         });
         let resources = lrm.lrm_resources.get_or_insert_with(Default::default);
-        let pos = resources
-            .resources
-            .iter()
-            .position(|r| r.id == resource)
-            .or_else(|| resources.resources.iter().position(|r| r.id == config_name));
+        // Pacemaker looks the entry up by XPath, which finds nothing when
+        // a node has several entries for the resource: a new one is added.
+        let unique = |id: &str| {
+            let mut it = resources
+                .resources
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.id == id);
+            match (it.next(), it.next()) {
+                (Some((i, _)), None) => Some(i),
+                _ => None,
+            }
+        };
+        let pos = unique(&resource).or_else(|| {
+            if resource != config_name {
+                unique(&config_name)
+            } else {
+                None
+            }
+        });
         let idx = match pos {
             Some(i) => i,
             None => {

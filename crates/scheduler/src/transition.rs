@@ -168,7 +168,7 @@ impl Printer<'_> {
                 let next = self.set.allocated[r.0];
                 let mut current = None;
                 if !self.state.rsc(r).running_on.is_empty() {
-                    current = self.state.rsc(r).running_on.first().copied();
+                    current = self.state.current_node(r);
                     if self.state.rsc(r).role == Role::Stopped {
                         self.state.resources[r.0].role = Role::Started;
                     }

@@ -112,24 +112,23 @@ impl Ws<'_> {
             self.create_utilization_constraints(r, &allowed);
         }
         if let Some(container) = self.rsc(r).container {
-            if self.rsc(r).is_remote_node {
+            let remote_rsc = if self.rsc(r).is_remote_node {
                 self.order_rsc_actions(container, "monitor", r, "stop", of::OPTIONAL);
+                None
+            } else if self.rsc(container).is_remote_node {
+                Some(container)
             } else {
-                let remote_rsc = if self.rsc(container).is_remote_node {
-                    Some(container)
-                } else {
-                    self.contains_guest_node(container)
-                };
-                if remote_rsc.is_none() {
-                    self.order_rsc_actions(
-                        container,
-                        "start",
-                        r,
-                        "start",
-                        of::IMPLIES_THEN | of::RUNNABLE_LEFT,
-                    );
-                    self.order_rsc_actions(r, "stop", container, "stop", of::IMPLIES_FIRST);
-                }
+                self.contains_guest_node(container)
+            };
+            if remote_rsc.is_none() {
+                self.order_rsc_actions(
+                    container,
+                    "start",
+                    r,
+                    "start",
+                    of::IMPLIES_THEN | of::RUNNABLE_LEFT,
+                );
+                self.order_rsc_actions(r, "stop", container, "stop", of::IMPLIES_FIRST);
             }
         }
     }

@@ -577,9 +577,10 @@ impl<'a> Ws<'a> {
         false
     }
 
-    /// `pe__current_node`: the first node a resource is active on.
+    /// `pe__current_node`: the node a resource is active on (the migration
+    /// source, else the first clean one, else the first).
     pub fn current_node(&self, r: RscId) -> Option<NodeId> {
-        self.rsc(r).running_on.first().copied()
+        self.st.current_node(r)
     }
 
     /// `fns->location(rsc, NULL, current)`: the single node, if exactly one.
