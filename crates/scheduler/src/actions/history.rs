@@ -136,6 +136,11 @@ impl Ws<'_> {
             } else if interval_ms > 0
                 || ["monitor", "start", "promote", "migrate_from"].contains(&task)
             {
+                if self.bundle_needs_remote_name(r) {
+                    // Decided once the container is placed (`check_params`).
+                    self.param_checks.push((r, n, (*op).clone(), true));
+                    continue;
+                }
                 let changed = self.check_action_config(r, n, op);
                 if changed && self.effective_failcount(r, n) != 0 {
                     self.clear_failcount(r, n, "action definition changed");
@@ -299,6 +304,9 @@ impl Ws<'_> {
             );
         }
         let mut all = cib::digest::Params::new();
+        if let Some(host) = self.bundle_remote_name(r) {
+            all.insert("addr".into(), host);
+        }
         for (k, v) in params.iter().chain(extra.iter()) {
             all.entry(k.clone()).or_insert_with(|| v.clone());
         }
@@ -387,6 +395,58 @@ impl Ws<'_> {
         let Some(op) = op else {
             return;
         };
+        if self.bundle_needs_remote_name(r) {
+            self.param_checks.push((r, n, op.clone(), false));
+            return;
+        }
+        self.clear_if_params_changed(r, n, op);
+    }
+
+    /// `check_params`: the digest checks deferred until assignment is
+    /// known (bundle connections whose address is their host's name).
+    pub(super) fn run_param_checks(&mut self) {
+        for (r, n, op, active) in std::mem::take(&mut self.param_checks) {
+            if active {
+                if self.check_action_config(r, n, &op) && self.effective_failcount(r, n) != 0 {
+                    self.clear_failcount(r, n, "action definition changed");
+                }
+            } else {
+                self.clear_if_params_changed(r, n, &op);
+            }
+        }
+    }
+
+    /// `pe__bundle_needs_remote_name`.
+    pub(crate) fn bundle_needs_remote_name(&self, r: RscId) -> bool {
+        self.rsc(r).is_remote_node
+            && self
+                .rsc_params(r, None)
+                .get("addr")
+                .is_some_and(|a| a.eq_ignore_ascii_case("#uname"))
+            && self.replica_of_remote(r).is_some()
+    }
+
+    fn replica_of_remote(&self, r: RscId) -> Option<Replica> {
+        let top = self.st.top_parent(r);
+        self.bundle_replicas(top)
+            .into_iter()
+            .find(|rep| rep.remote == Some(r))
+    }
+
+    /// `pe__add_bundle_remote_name`: the name of the node hosting a bundle
+    /// connection's container.
+    pub(crate) fn bundle_remote_name(&self, r: RscId) -> Option<String> {
+        if !self.bundle_needs_remote_name(r) {
+            return None;
+        }
+        let rep = self.replica_of_remote(r)?;
+        let node = self
+            .alloc(rep.container)
+            .or_else(|| self.current_node(rep.container))?;
+        Some(self.node(node).uname.clone())
+    }
+
+    fn clear_if_params_changed(&mut self, r: RscId, n: NodeId, op: &cib::LrmRscOp) {
         let data = self.digest_cmp(r, op, n);
         if matches!(data.rc, DigestRc::Match | DigestRc::Unknown) {
             return;

@@ -254,6 +254,10 @@ pub(crate) struct Ws<'a> {
     pub ix: crate::unpack::nvsets::IdIndex<'a>,
     /// Digests computed per node and operation key.
     pub(crate) digest_cache: HashMap<(NodeId, String), history::DigestData>,
+    /// Digest checks deferred until assignment is known: resource, node,
+    /// history entry, and whether it is an active operation (else a
+    /// recorded failure).
+    pub(crate) param_checks: Vec<(RscId, NodeId, cib::LrmRscOp, bool)>,
 }
 
 /// Runs the action stage: see the module documentation.
@@ -308,6 +312,7 @@ impl<'a> Ws<'a> {
             recheck_by: 0,
             ix: crate::unpack::nvsets::IdIndex::build(cib),
             digest_cache: HashMap::new(),
+            param_checks: Vec::new(),
         }
     }
 
@@ -462,9 +467,15 @@ impl<'a> Ws<'a> {
             if !(self.is_primitive(r) || a.node.is_some()) {
                 continue;
             }
-            params
-                .entry((r, a.node))
-                .or_insert_with(|| self.rsc_params(r, a.node));
+            params.entry((r, a.node)).or_insert_with(|| {
+                let mut p = self.rsc_params(r, a.node);
+                if let Some(host) = self.bundle_remote_name(r) {
+                    if p.get("addr").is_some_and(|v| v == "#uname") {
+                        p.insert("addr".into(), host);
+                    }
+                }
+                p
+            });
         }
         let maintenance_nodes = self
             .st

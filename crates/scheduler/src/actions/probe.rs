@@ -8,6 +8,7 @@ impl Ws<'_> {
     /// `schedule_resource_actions`: probes, fail-count clearing for
     /// orphans, then each resource's actions.
     pub(super) fn schedule_resource_actions(&mut self) {
+        self.run_param_checks();
         if is_true_default(&self.st.options.all, "enable-startup-probes", true) {
             self.schedule_probes();
         }

@@ -884,16 +884,29 @@ impl Unpacker<'_> {
             }
         }
         let agent = ctr.kind.clone();
+        let all_ips: Vec<(i64, String)> = replicas
+            .iter()
+            .filter_map(|(o, _, ip)| ip.clone().map(|ip| (*o, ip)))
+            .collect();
+        let gen = BundleParams::new(b, &prefix, child_clone.is_some(), &all_ips);
         for (offset, child, ipaddr) in replicas {
-            let container_cfg =
+            let mut container_cfg =
                 simple_primitive(&format!("{prefix}-{agent}-{offset}"), "heartbeat", &agent);
+            if let cib::Resource::Primitive(p) = &mut container_cfg {
+                p.instance_attributes =
+                    vec![gen.container_set(offset, ipaddr.as_deref(), child.is_some())];
+            }
             let Some(container) = self.unpack_resource(&container_cfg, Some(rid), None) else {
                 return false;
             };
             self.st.resources[rid.0].children.push(container);
             let mut ip = None;
             if let Some(addr) = &ipaddr {
-                let cfg = simple_primitive(&format!("{prefix}-ip-{addr}"), "heartbeat", "IPaddr2");
+                let mut cfg =
+                    simple_primitive(&format!("{prefix}-ip-{addr}"), "heartbeat", "IPaddr2");
+                if let cib::Resource::Primitive(p) = &mut cfg {
+                    p.instance_attributes = vec![gen.ip_set(offset, addr)];
+                }
                 let Some(i) = self.unpack_resource(&cfg, Some(rid), None) else {
                     return false;
                 };
@@ -1085,5 +1098,224 @@ fn score_value(v: &str) -> i32 {
             // char2score reads a leading number and ignores the rest.
             Score::from_i64(parse_int(Some(v), 0)).value()
         }
+    }
+}
+
+/// The parameters Pacemaker gives the resources it generates for a bundle
+/// (`create_container_resource`, `create_ip_resource`): what their
+/// operation digests are computed from.
+struct BundleParams {
+    prefix: String,
+    kind: String,
+    image: String,
+    run_command: Option<String>,
+    launcher_options: Option<String>,
+    container_network: Option<String>,
+    control_port: Option<String>,
+    host_interface: Option<String>,
+    host_netmask: Option<String>,
+    ip_range: bool,
+    /// (source, target, options, per-replica subdirectory)
+    mounts: Vec<(String, String, Option<String>, bool)>,
+    /// (source, target)
+    ports: Vec<(String, String)>,
+    /// `--add-host`/`--hosts-entry` options for every replica address.
+    host_options: String,
+}
+
+/// Pacemaker's build paths these parameters use.
+const SBIN_DIR: &str = "/usr/sbin";
+const REMOTE_KEY_LOCATION: &str = "/etc/pacemaker/authkey";
+const BUNDLE_LOG_DIR: &str = "/var/log/pacemaker/bundles";
+
+impl BundleParams {
+    fn new(b: &cib::Bundle, prefix: &str, with_child: bool, ips: &[(i64, String)]) -> Self {
+        let ctr = b.container.clone().unwrap_or_default();
+        let net = b.network.clone().unwrap_or_default();
+        let mut mounts = Vec::new();
+        let mut need_log_mount = true;
+        for m in b.storage.iter().flatten() {
+            let (source, subdir) = match (&m.source_dir, &m.source_dir_root) {
+                (Some(s), _) => (s.clone(), false),
+                (None, Some(s)) => (s.clone(), true),
+                (None, None) => continue,
+            };
+            let Some(target) = &m.target_dir else {
+                continue;
+            };
+            if target == "/var/log" {
+                need_log_mount = false;
+            }
+            mounts.push((source, target.clone(), m.options.clone(), subdir));
+        }
+        let mut ports = Vec::new();
+        for pm in &net.port_mappings {
+            let (source, target) = match (&pm.port, &pm.range) {
+                (Some(p), _) => (p.clone(), pm.internal_port.clone()),
+                (None, Some(r)) => (r.clone(), None),
+                (None, None) => continue,
+            };
+            if source.is_empty() {
+                continue;
+            }
+            let target = target.unwrap_or_else(|| source.clone());
+            ports.push((source, target));
+        }
+        if with_child {
+            mounts.push((
+                REMOTE_KEY_LOCATION.into(),
+                REMOTE_KEY_LOCATION.into(),
+                None,
+                false,
+            ));
+            if need_log_mount {
+                mounts.push((BUNDLE_LOG_DIR.into(), "/var/log".into(), None, true));
+            }
+            let port = net.control_port.clone().unwrap_or_else(|| "3121".into());
+            ports.push((port.clone(), port));
+        }
+        let add_host = net
+            .add_host
+            .as_ref()
+            .and_then(|a| cib::value::parse_bool(a.raw()))
+            .unwrap_or(true);
+        let mut host_options = String::new();
+        for (offset, ip) in ips {
+            match ctr.kind.as_str() {
+                "docker" | "podman" if add_host => {
+                    host_options.push_str(&format!(" --add-host={prefix}-{offset}:{ip}"));
+                }
+                "docker" | "podman" | "rkt" => {
+                    host_options.push_str(&format!(" --hosts-entry={ip}={prefix}-{offset}"));
+                }
+                _ => {}
+            }
+        }
+        BundleParams {
+            prefix: prefix.to_string(),
+            kind: ctr.kind.clone(),
+            image: ctr.image.clone().unwrap_or_default(),
+            run_command: ctr.run_command.clone(),
+            launcher_options: ctr.options.clone(),
+            container_network: ctr.network.clone(),
+            control_port: net.control_port.clone(),
+            host_interface: net.host_interface.clone(),
+            host_netmask: net.host_netmask.clone(),
+            ip_range: net.ip_range_start.is_some(),
+            mounts,
+            ports,
+            host_options,
+        }
+    }
+
+    fn set(&self, offset: i64, pairs: Vec<(&str, String)>) -> cib::NvSet {
+        let set_id = format!("{}-attributes-{offset}", self.prefix);
+        cib::NvSet {
+            id: Some(set_id.clone()),
+            nvpairs: pairs
+                .into_iter()
+                .map(|(n, v)| cib::NvPair {
+                    id: Some(format!("{set_id}-{n}")),
+                    name: n.to_string(),
+                    value: Some(v),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn ip_set(&self, offset: i64, ip: &str) -> cib::NvSet {
+        let mut pairs = vec![("ip", ip.to_string())];
+        if let Some(nic) = &self.host_interface {
+            pairs.push(("nic", nic.clone()));
+        }
+        pairs.push((
+            "cidr_netmask",
+            self.host_netmask.clone().unwrap_or_else(|| "32".into()),
+        ));
+        self.set(offset, pairs)
+    }
+
+    fn container_set(&self, offset: i64, ip: Option<&str>, with_child: bool) -> cib::NvSet {
+        let (hostname_opt, env_opt) = if self.kind == "rkt" {
+            ("--hostname=", "--environment=")
+        } else {
+            ("-h ", "-e ")
+        };
+        let mut opts = String::new();
+        if self.kind == "docker" {
+            opts.push_str(" --restart=no");
+        }
+        if self.ip_range {
+            opts.push_str(&format!(" {hostname_opt}{}-{offset}", self.prefix));
+        }
+        opts.push_str(&format!(" {env_opt}PCMK_stderr=1"));
+        if let Some(n) = &self.container_network {
+            opts.push_str(&format!(" --net={n}"));
+        }
+        match &self.control_port {
+            Some(p) => opts.push_str(&format!(" {env_opt}PCMK_remote_port={p}")),
+            None => opts.push_str(&format!(" {env_opt}PCMK_remote_port=3121")),
+        }
+        let mut dirs: Vec<String> = Vec::new();
+        for (vol, (source, target, options, subdir)) in self.mounts.iter().enumerate() {
+            let src = if *subdir {
+                let s = format!("{source}/{}-{offset}", self.prefix);
+                dirs.push(s.clone());
+                s
+            } else {
+                source.clone()
+            };
+            if self.kind == "rkt" {
+                opts.push_str(&format!(
+                    " --volume vol{vol},kind=host,source={src}{}{} --mount volume=vol{vol},target={target}",
+                    if options.is_some() { "," } else { "" },
+                    options.as_deref().unwrap_or("")
+                ));
+            } else {
+                opts.push_str(&format!(" -v {src}:{target}"));
+                if let Some(o) = options {
+                    opts.push_str(&format!(":{o}"));
+                }
+            }
+        }
+        for (source, target) in &self.ports {
+            if self.kind == "rkt" {
+                match ip {
+                    Some(ip) => opts.push_str(&format!(" --port={target}:{ip}:{source}")),
+                    None => opts.push_str(&format!(" --port={target}:{source}")),
+                }
+            } else if let Some(ip) = ip {
+                opts.push_str(&format!(" -p {ip}:{source}:{target}"));
+            } else if self.container_network.as_deref() != Some("host") {
+                opts.push_str(&format!(" -p {source}:{target}"));
+            }
+        }
+        if let Some(o) = &self.launcher_options {
+            opts.push_str(&format!(" {o}"));
+        }
+        opts.push(' ');
+        opts.push_str(&self.host_options);
+        let mut pairs = vec![
+            ("image", self.image.clone()),
+            ("allow_pull", "true".to_string()),
+            ("force_kill", "false".to_string()),
+            ("reuse", "false".to_string()),
+            ("run_opts", opts),
+            ("mount_points", dirs.join(",")),
+        ];
+        if with_child {
+            pairs.push((
+                "run_cmd",
+                self.run_command
+                    .clone()
+                    .unwrap_or_else(|| format!("{SBIN_DIR}/pacemaker-remoted")),
+            ));
+        } else if let Some(c) = &self.run_command {
+            pairs.push(("run_cmd", c.clone()));
+        }
+        pairs.push(("monitor_cmd", "/bin/true".to_string()));
+        self.set(offset, pairs)
     }
 }
