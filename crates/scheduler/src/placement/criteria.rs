@@ -5,7 +5,7 @@
 
 use super::engine::{Engine, Entry, INF};
 use super::{Colocation, Discovery};
-use crate::state::{ImpliedAction, NodeId, ResourceKind, Role, RscId};
+use crate::state::{NodeId, ResourceKind, Role, RscId};
 
 impl Engine<'_> {
     pub fn apply_node_criteria(&mut self) {
@@ -195,9 +195,7 @@ impl Engine<'_> {
             }
             return;
         }
-        let clearing = self.st.implied.iter().any(|a| {
-            matches!(a, ImpliedAction::ClearFailcount { rsc: r, node: n, .. } if *r == rsc && *n == node)
-        });
+        let clearing = self.clearing_failcount.contains(&(rsc, node));
         if clearing {
             return;
         }

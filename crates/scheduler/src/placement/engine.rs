@@ -109,6 +109,8 @@ pub(crate) struct Engine<'a> {
     /// Top-level resources in processing order.
     pub order: Vec<RscId>,
     pub have_remote_nodes: bool,
+    /// Fail counts the history already clears (resource, node).
+    pub clearing_failcount: std::collections::BTreeSet<(RscId, NodeId)>,
 }
 
 impl<'a> Engine<'a> {
@@ -224,6 +226,16 @@ impl<'a> Engine<'a> {
             log: Vec::new(),
             order: st.top.clone(),
             have_remote_nodes,
+            clearing_failcount: st
+                .implied
+                .iter()
+                .filter_map(|a| match a {
+                    crate::state::ImpliedAction::ClearFailcount { rsc, node, .. } => {
+                        Some((*rsc, *node))
+                    }
+                    _ => None,
+                })
+                .collect(),
         };
         std::mem::swap(&mut e.r, &mut r);
         for (i, l) in e.locations.iter().enumerate() {

@@ -10,14 +10,22 @@
 //! instances).
 //!
 //! ```
-//! let xml = r#"<cib><configuration><crm_config/><nodes><node id="1" uname="n1"/></nodes>
+//! let xml = r#"<cib><configuration><crm_config><cluster_property_set id="o">
+//!     <nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+//!   <nodes><node id="1" uname="n1"/></nodes>
 //!   <resources><primitive id="ip" class="ocf" provider="heartbeat" type="IPaddr2"/></resources>
 //!   <constraints/></configuration>
 //!   <status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>"#;
 //! let (cib, _) = cib::Cib::from_xml_lenient(xml).unwrap();
 //! let state = scheduler::unpack(&cib, 0);
 //! let placement = scheduler::placement::place(&cib, &state);
-//! assert_eq!(placement.resources.len(), state.resources.len());
+//! let ip = scheduler::state::RscId(0);
+//! assert_eq!(placement.rsc(ip).node, Some(scheduler::state::NodeId(0)));
+//! assert_eq!(placement.rsc(ip).next_role, scheduler::state::Role::Started);
+//! assert_eq!(
+//!     scheduler::placement::score_text(&placement),
+//!     "pcmk__primitive_assign: ip allocation score on n1: 0\n"
+//! );
 //! ```
 //!
 //! # The contract (what later stages may rely on)
