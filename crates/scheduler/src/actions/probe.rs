@@ -130,6 +130,37 @@ impl Ws<'_> {
         any
     }
 
+    /// Whether location constraint `loc` reaches resource `r`
+    /// (`apply_location` recurses from the constrained resource into group
+    /// members and clone instances, and into a bundle's containers and
+    /// addresses, its bundled clone only for role-specific constraints).
+    fn location_reaches(&self, loc: &crate::placement::Location, r: RscId) -> bool {
+        if loc.nodes.is_empty() {
+            return false;
+        }
+        let mut cur = r;
+        loop {
+            if cur == loc.rsc {
+                return true;
+            }
+            let Some(p) = self.rsc(cur).parent else {
+                return false;
+            };
+            if let ResourceKind::Bundle(b) = &self.rsc(p).kind {
+                let part = b
+                    .replicas
+                    .iter()
+                    .any(|rep| rep.container == cur || rep.ip == Some(cur));
+                let role_child =
+                    b.child == Some(cur) && matches!(loc.role_filter, Role::Unpromoted | Role::Promoted);
+                if !part && !role_child {
+                    return false;
+                }
+            }
+            cur = p;
+        }
+    }
+
     /// The discovery mode of a node for a resource (from location
     /// constraints with `resource-discovery`), if the node is allowed.
     fn discover_mode(&self, r: RscId, n: NodeId) -> Option<crate::placement::Discovery> {
@@ -137,35 +168,28 @@ impl Ws<'_> {
             Some(p) => p.allowed.contains_key(&n),
             None => self.rsc(r).allowed_nodes.contains_key(&n),
         };
-        if !allowed {
-            return None;
-        }
         let mut mode = crate::placement::Discovery::Always;
-        let mut cur = Some(r);
-        let mut chain = Vec::new();
-        while let Some(c) = cur {
-            chain.push(c);
-            cur = self.rsc(c).parent;
-        }
+        let mut listed = false;
         for loc in &self.pl.constraints.locations {
-            if chain.contains(&loc.rsc)
-                && loc.nodes.iter().any(|(x, _)| *x == n)
-                && loc.discovery > mode
-            {
-                mode = loc.discovery;
+            if loc.nodes.iter().any(|(x, _)| *x == n) && self.location_reaches(loc, r) {
+                listed = true;
+                if loc.discovery > mode {
+                    mode = loc.discovery;
+                }
             }
+        }
+        if !allowed && !listed {
+            return None;
         }
         Some(mode)
     }
 
+    /// `rsc->exclusive_discover`.
     fn exclusive_discover(&self, r: RscId) -> bool {
         self.rsc(r).flags.exclusive_discover
-            || self
-                .pl
-                .constraints
-                .locations
-                .iter()
-                .any(|l| l.rsc == r && l.discovery == crate::placement::Discovery::Exclusive)
+            || self.pl.constraints.locations.iter().any(|l| {
+                l.discovery == crate::placement::Discovery::Exclusive && self.location_reaches(l, r)
+            })
     }
 
     /// `pcmk__probe_rsc_on_node`.
