@@ -369,7 +369,8 @@ mod tests {
         assert!(!o.abandoned);
         // Nothing of the group is left alive (zombies may wait for init).
         let pgid = o.pid.unwrap();
-        assert_eq!(crate::procfs::live_in_group(pgid), Vec::<u32>::new());
+        let left = crate::procfs::wait_group_gone(pgid, Duration::from_secs(10)).await;
+        assert_eq!(left, Vec::<u32>::new());
     }
 
     #[tokio::test]

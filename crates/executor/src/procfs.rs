@@ -61,6 +61,20 @@ pub fn live_in_group(pgid: u32) -> Vec<u32> {
         .collect()
 }
 
+/// Waits (boundedly) until no live process is left in group `pgid`, and
+/// returns those still alive at the deadline. A SIGKILL is delivered at once,
+/// but a loaded machine can take a moment to finish a group off.
+pub async fn wait_group_gone(pgid: u32, within: std::time::Duration) -> Vec<u32> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let left = live_in_group(pgid);
+        if left.is_empty() || tokio::time::Instant::now() >= deadline {
+            return left;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Whether `pid` is a live process.
 pub fn is_live(pid: u32) -> bool {
     ProcStat::read(pid).is_some_and(|p| p.is_live())

@@ -28,7 +28,8 @@ async fn a_hanging_agent_times_out_and_its_whole_group_is_killed() {
     assert!(reason.contains("did not complete within 300ms"), "{reason}");
     // The agent ignored SIGTERM; SIGKILL took it and its helper.
     let pgid = r.pid.expect("pid");
-    assert_eq!(executor::procfs::live_in_group(pgid), Vec::<u32>::new());
+    let left = executor::procfs::wait_group_gone(pgid, std::time::Duration::from_secs(10)).await;
+    assert_eq!(left, Vec::<u32>::new());
     let rec = r.to_lrm_rsc_op("node1", None, 0);
     assert_eq!((rec.op_status, rec.rc_code), (Some(2), Some(1)));
     assert_eq!(rec.id, "h_last_failure_0");
