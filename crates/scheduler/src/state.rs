@@ -394,6 +394,13 @@ pub enum ImpliedAction {
         node: NodeId,
         op_id: String,
     },
+    /// A failed recurring operation whose failure expired: it is scheduled
+    /// again (Pacemaker marks the entry's restart digest as changed).
+    ExpiredRecurring {
+        rsc: RscId,
+        node: NodeId,
+        op_id: String,
+    },
 }
 
 impl ClusterState {

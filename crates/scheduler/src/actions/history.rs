@@ -350,6 +350,15 @@ impl Ws<'_> {
     /// with the configuration's (cached per node and operation, as
     /// Pacemaker caches them).
     pub(super) fn digest_cmp(&mut self, r: RscId, op: &cib::LrmRscOp, n: NodeId) -> DigestData {
+        let marked;
+        let op = if self.expired_recurring.iter().any(|(x, id)| *x == n && *id == op.id) {
+            let mut m = op.clone();
+            m.op_restart_digest = Some("calculated-failure-timeout".into());
+            marked = m;
+            &marked
+        } else {
+            op
+        };
         let interval_ms = op.interval_ms().max(0) as u64;
         let key = (n, op_key(&self.rsc(r).id, &op.operation, interval_ms));
         let mut data = match self.digest_cache.get(&key) {

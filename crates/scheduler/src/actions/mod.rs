@@ -258,6 +258,9 @@ pub(crate) struct Ws<'a> {
     /// history entry, and whether it is an active operation (else a
     /// recorded failure).
     pub(crate) param_checks: Vec<(RscId, NodeId, cib::LrmRscOp, bool)>,
+    /// History entries (node, id) of recurring operations to schedule again
+    /// because their failure expired.
+    pub(crate) expired_recurring: Vec<(NodeId, String)>,
 }
 
 /// Runs the action stage: see the module documentation.
@@ -313,6 +316,7 @@ impl<'a> Ws<'a> {
             ix: crate::unpack::nvsets::IdIndex::build(cib),
             digest_cache: HashMap::new(),
             param_checks: Vec::new(),
+            expired_recurring: Vec::new(),
         }
     }
 
@@ -1221,6 +1225,9 @@ impl<'a> Ws<'a> {
                             self.order_actions(fence, a, of::IMPLIES_THEN);
                         }
                     }
+                }
+                ImpliedAction::ExpiredRecurring { node, op_id, .. } => {
+                    self.expired_recurring.push((node, op_id));
                 }
                 ImpliedAction::ParamCheck { rsc, node, op_id } => {
                     self.param_check(rsc, node, &op_id);

@@ -169,6 +169,13 @@ impl Ws<'_> {
             None => self.rsc(r).allowed_nodes.contains_key(&n),
         };
         let mut mode = crate::placement::Discovery::Always;
+        // A bundled instance may run (and is probed) on its replica's node
+        // only: Pacemaker gives that node exclusive discovery.
+        if let Some(rep) = self.replica_of_child(r) {
+            if rep.node == Some(n) {
+                mode = crate::placement::Discovery::Exclusive;
+            }
+        }
         let mut listed = false;
         for loc in &self.pl.constraints.locations {
             if loc.nodes.iter().any(|(x, _)| *x == n) && self.location_reaches(loc, r) {
@@ -182,6 +189,17 @@ impl Ws<'_> {
             return None;
         }
         Some(mode)
+    }
+
+    /// The bundle replica a bundled instance belongs to.
+    fn replica_of_child(&self, r: RscId) -> Option<Replica> {
+        let top = self.st.top_parent(r);
+        if !self.is_bundle(top) {
+            return None;
+        }
+        self.bundle_replicas(top)
+            .into_iter()
+            .find(|rep| rep.child == Some(r))
     }
 
     /// `rsc->exclusive_discover`.

@@ -551,7 +551,13 @@ impl<'a> Unpacker<'a> {
             if interval_ms == 0 {
                 return;
             } else if self.st.node(nid).online && !self.st.node(nid).unclean {
-                // The recurring monitor gets rescheduled (by a later stage).
+                // The recurring monitor gets rescheduled: Pacemaker marks
+                // the entry so that its digest check asks for it.
+                self.st.implied.push(ImpliedAction::ExpiredRecurring {
+                    rsc,
+                    node: nid,
+                    op_id: op.id.clone(),
+                });
                 return;
             }
         }
