@@ -394,6 +394,9 @@ pub enum ImpliedAction {
         node: NodeId,
         op_id: String,
     },
+    /// The resource's history on the node is deleted (an expired shutdown
+    /// lock).
+    ClearHistory { rsc: RscId, node: NodeId },
     /// A failed recurring operation whose failure expired: it is scheduled
     /// again (Pacemaker marks the entry's restart digest as changed).
     ExpiredRecurring {

@@ -324,6 +324,7 @@ impl<'a> Ws<'a> {
     fn run(&mut self) {
         self.replay_implied();
         self.placement_fencing();
+        self.cancelled_shutdown_locks();
         self.configured_orderings();
         self.internal_constraints();
         self.handle_rsc_config_changes();
@@ -1226,6 +1227,9 @@ impl<'a> Ws<'a> {
                         }
                     }
                 }
+                ImpliedAction::ClearHistory { rsc, node } => {
+                    self.rsc_action(rsc, "lrm_delete", Some(node), false);
+                }
                 ImpliedAction::ExpiredRecurring { node, op_id, .. } => {
                     self.expired_recurring.push((node, op_id));
                 }
@@ -1253,6 +1257,41 @@ impl<'a> Ws<'a> {
             .meta
             .insert("op_no_wait".into(), "true".into());
         a
+    }
+
+    /// Shutdown locks that placement cancels because the resource is
+    /// already active elsewhere clear the history on the locked node
+    /// (`pcmk__primitive_shutdown_lock`).
+    fn cancelled_shutdown_locks(&mut self) {
+        if !self.st.options.shutdown_lock {
+            return;
+        }
+        fn walk(ws: &mut Ws<'_>, r: RscId) {
+            match &ws.rsc(r).kind {
+                ResourceKind::Primitive(_) => {
+                    let res = ws.rsc(r);
+                    let stonith = ws.rsc_class(r).is_none_or(|c| c.eq_ignore_ascii_case("stonith"));
+                    if stonith || ws.is_remote_conn(r) {
+                        return;
+                    }
+                    if let (Some(n), false) = (res.lock_node, res.running_on.is_empty()) {
+                        ws.rsc_action(r, "lrm_delete", Some(n), false);
+                        let res = &mut ws.st.resources[r.0];
+                        res.lock_node = None;
+                        res.lock_time = None;
+                    }
+                }
+                ResourceKind::Group => {
+                    for c in ws.rsc(r).children.clone() {
+                        walk(ws, c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for r in self.st.top.clone() {
+            walk(self, r);
+        }
     }
 
     /// Fencing that placement decided (tickets with `loss-policy=fence`).

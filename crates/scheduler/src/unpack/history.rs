@@ -370,7 +370,10 @@ impl<'a> Unpacker<'a> {
         };
         let limit = self.st.options.shutdown_lock_limit_s;
         if limit > 0 && self.st.now > lock_time + limit {
-            // Expired: the history will be cleared (by a later stage).
+            // Expired: the history is cleared.
+            self.st
+                .implied
+                .push(ImpliedAction::ClearHistory { rsc, node: nid });
             return;
         }
         let r = &mut self.st.resources[rsc.0];
