@@ -351,7 +351,11 @@ impl Ws<'_> {
     /// Pacemaker caches them).
     pub(super) fn digest_cmp(&mut self, r: RscId, op: &cib::LrmRscOp, n: NodeId) -> DigestData {
         let marked;
-        let op = if self.expired_recurring.iter().any(|(x, id)| *x == n && *id == op.id) {
+        let op = if self
+            .expired_recurring
+            .iter()
+            .any(|(x, id)| *x == n && *id == op.id)
+        {
             let mut m = op.clone();
             m.op_restart_digest = Some("calculated-failure-timeout".into());
             marked = m;

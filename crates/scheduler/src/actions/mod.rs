@@ -270,39 +270,36 @@ pub fn schedule_actions(cib: &Cib, state: &ClusterState, placement: &Placement) 
     ws.finish()
 }
 
+/// The fail counts unpacking already decided to clear: those the history
+/// says expired, and those of failures whose parameters changed since
+/// (which needs operation digests). Placement consults this before banning
+/// a resource for reaching its migration threshold
+/// (`failcount_clear_action_exists`).
+pub fn scheduled_failcount_clears(cib: &Cib, state: &ClusterState) -> Vec<(RscId, NodeId)> {
+    let placement = Placement::default();
+    let mut ws = Ws::new(cib, state, &placement);
+    ws.replay_implied();
+    ws.actions
+        .iter()
+        .filter(|a| a.task == "clear_failcount")
+        .filter_map(|a| Some((a.rsc?, a.node?)))
+        .collect()
+}
+
 impl<'a> Ws<'a> {
     fn new(cib: &'a Cib, state: &ClusterState, pl: &'a Placement) -> Self {
-        let mut st = state.clone();
-        let mut rx = vec![RscX::default(); st.resources.len()];
-        for (i, r) in st.resources.iter_mut().enumerate() {
-            if let Some(p) = pl.resources.get(i) {
-                r.role = p.role;
-                r.next_role = p.next_role;
-                r.flags.managed = p.managed;
-                r.flags.block = p.blocked;
-                r.priority = p.priority;
-                rx[i].alloc = p.node;
-                rx[i].children = p.children.clone();
-            } else {
-                rx[i].children = r.children.clone();
-            }
-        }
-        for (i, n) in st.nodes.iter_mut().enumerate() {
-            if let Some(p) = pl.nodes.get(i) {
-                n.online = p.online;
-                n.shutdown = p.shutdown;
-                // Placement's own fencing is applied by `placement_fencing`
-                // (which records the reason); here only what clears it.
-                if !p.unclean && p.fence_reason.is_none() {
-                    n.unclean = false;
-                }
-            }
-        }
-        let top = if pl.order.is_empty() {
-            st.top.clone()
-        } else {
-            pl.order.clone()
-        };
+        let st = state.clone();
+        let rx = st
+            .resources
+            .iter()
+            .map(|r| RscX {
+                children: r.children.clone(),
+                ..Default::default()
+            })
+            .collect();
+        // Until assignment (`apply_placement`) the top-level order is
+        // unpacking's.
+        let top = st.top.clone();
         Ws {
             cib,
             pl,
@@ -320,14 +317,66 @@ impl<'a> Ws<'a> {
         }
     }
 
+    /// What assignment decided: each resource's node, roles and flags,
+    /// the list orders, and what it changes about nodes.
+    fn apply_placement(&mut self) {
+        let pl = self.pl;
+        for (i, p) in pl.resources.iter().enumerate() {
+            let Some(r) = self.st.resources.get_mut(i) else {
+                continue;
+            };
+            r.role = p.role;
+            r.next_role = p.next_role;
+            r.flags.managed = p.managed;
+            r.flags.block = p.blocked;
+            r.priority = p.priority;
+            self.rx[i].alloc = p.node;
+            self.rx[i].children = p.children.clone();
+        }
+        for (i, p) in pl.nodes.iter().enumerate() {
+            let Some(n) = self.st.nodes.get_mut(i) else {
+                continue;
+            };
+            n.online = p.online;
+            n.shutdown = p.shutdown;
+            // Placement's own fencing was applied by `placement_fencing`
+            // (with its reason); here only what assignment clears.
+            if !p.unclean && p.fence_reason.is_none() {
+                n.unclean = false;
+            }
+        }
+        if !pl.order.is_empty() {
+            self.top = pl.order.clone();
+        }
+    }
+
+    /// Resources a lost ticket with `loss-policy=freeze` blocks, as
+    /// constraint unpacking does (before the implicit orderings).
+    fn frozen_by_tickets(&mut self) {
+        for t in self.pl.constraints.tickets.clone() {
+            if t.loss_policy != crate::placement::LossPolicy::Freeze || t.granted {
+                continue;
+            }
+            if let Some(p) = self.pl.resources.get(t.rsc.0) {
+                if !p.managed {
+                    let f = &mut self.st.resources[t.rsc.0].flags;
+                    f.managed = false;
+                    f.block = p.blocked;
+                }
+            }
+        }
+    }
+
     /// The stages in Pacemaker's order.
     fn run(&mut self) {
         self.replay_implied();
         self.placement_fencing();
+        self.frozen_by_tickets();
         self.cancelled_shutdown_locks();
         self.configured_orderings();
         self.internal_constraints();
         self.handle_rsc_config_changes();
+        self.apply_placement();
         self.schedule_resource_actions();
         self.order_remote_connection_actions();
         self.schedule_fencing_and_shutdowns();
@@ -1270,7 +1319,9 @@ impl<'a> Ws<'a> {
             match &ws.rsc(r).kind {
                 ResourceKind::Primitive(_) => {
                     let res = ws.rsc(r);
-                    let stonith = ws.rsc_class(r).is_none_or(|c| c.eq_ignore_ascii_case("stonith"));
+                    let stonith = ws
+                        .rsc_class(r)
+                        .is_none_or(|c| c.eq_ignore_ascii_case("stonith"));
                     if stonith || ws.is_remote_conn(r) {
                         return;
                     }

@@ -151,8 +151,8 @@ impl Ws<'_> {
                     .replicas
                     .iter()
                     .any(|rep| rep.container == cur || rep.ip == Some(cur));
-                let role_child =
-                    b.child == Some(cur) && matches!(loc.role_filter, Role::Unpromoted | Role::Promoted);
+                let role_child = b.child == Some(cur)
+                    && matches!(loc.role_filter, Role::Unpromoted | Role::Promoted);
                 if !part && !role_child {
                     return false;
                 }
