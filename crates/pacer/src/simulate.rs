@@ -70,15 +70,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn run_inner(args: Args) -> anyhow::Result<ExitCode> {
     let text = read_input(&args)?;
     let (cib, _warnings) = cib::Cib::from_xml_lenient(&text).context("cannot read the CIB")?;
-    if cib
-        .validate_with
-        .as_deref()
-        .is_some_and(|v| v.eq_ignore_ascii_case("none"))
+    if !args.quiet
+        && cib
+            .validate_with
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("none"))
     {
-        // What crm_simulate says when it checks the CIB's schema.
-        eprintln!(
-            "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)"
-        );
+        // What crm_simulate says when it checks the CIB's schema. Quiet
+        // runs (`-sSQ`, the score logs Pacemaker's suite records) leave it
+        // out, as the recorded score logs do.
+        eprintln!("{}", scheduler::simulation::SCHEMA_DISABLED);
     }
     // crm_simulate logs configuration warnings instead of printing them, so
     // they stay quiet here too.

@@ -73,6 +73,7 @@ mod assign;
 mod constraints;
 mod criteria;
 mod engine;
+mod ghash;
 mod promote;
 mod utilization;
 

@@ -88,11 +88,7 @@ impl Engine<'_> {
             .collect();
         let mut any_capable = false;
         let mut most: Option<NodeId> = None;
-        let nodes: Vec<(NodeId, i32)> = self.r[rsc.0]
-            .allowed
-            .iter()
-            .map(|(&n, e)| (n, e.weight))
-            .collect();
+        let nodes = self.hash_order(rsc);
         for &(n, w) in &nodes {
             if !self.available(n, w, true, false) {
                 continue;
@@ -115,6 +111,28 @@ impl Engine<'_> {
         } else {
             most
         }
+    }
+
+    /// The resource's allowed nodes in the order Pacemaker's hash table
+    /// walks them (it decides which of equally roomy nodes is "most free").
+    fn hash_order(&self, rsc: RscId) -> Vec<(NodeId, i32)> {
+        let mut keys: Vec<NodeId> = self
+            .st
+            .node_order
+            .iter()
+            .copied()
+            .filter(|n| self.r[rsc.0].allowed.contains_key(n))
+            .collect();
+        for &n in self.r[rsc.0].allowed.keys() {
+            if !keys.contains(&n) {
+                keys.push(n);
+            }
+        }
+        let names: Vec<String> = keys.iter().map(|&n| self.st.node(n).id.clone()).collect();
+        super::ghash::iteration_order(&names, 0)
+            .into_iter()
+            .map(|i| (keys[i], self.r[rsc.0].allowed[&keys[i]].weight))
+            .collect()
     }
 
     /// `colocated_resources` of the resource's kind.
