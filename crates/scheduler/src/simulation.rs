@@ -88,11 +88,23 @@ impl Run {
     }
 }
 
-/// What `crm_simulate -x FILE -S` prints, given the notice about "now" it
+/// What crm_simulate says about a CIB whose `validate-with` is `none`.
+pub const SCHEMA_DISABLED: &str = "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)";
+
+/// What `crm_simulate -x FILE -S` prints (standard output and error), given the notice about "now" it
 /// prints before each status (`Using the original execution date…`).
 pub fn simulate_text(cib: &Cib, now: i64, date_notice: Option<&str>) -> String {
     let run = run(cib, now);
     let mut out = String::new();
+    if cib
+        .validate_with
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("none"))
+    {
+        // crm_simulate says this (on stderr) when it checks the schema.
+        out.push_str(SCHEMA_DISABLED);
+        out.push('\n');
+    }
     if let Some(n) = date_notice {
         out.push_str(n);
         out.push('\n');

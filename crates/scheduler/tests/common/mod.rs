@@ -71,3 +71,18 @@ pub fn current_section(text: &str) -> Vec<String> {
     }
     out
 }
+
+/// A whole `crm_simulate -S` output, compared the way the conformance tool
+/// compares it: whitespace removed, blank lines dropped, legacy role names
+/// normalised.
+pub fn whole_summary(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            normalise_roles(line)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
