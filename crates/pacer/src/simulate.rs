@@ -198,7 +198,7 @@ fn score_output(
     printed: bool,
     out: &mut String,
 ) -> bool {
-    let placement = scheduler::placement::place(cib, state);
+    let placement = scheduler::simulation::placement(cib, state);
     if args.quiet {
         out.push_str(&scheduler::placement::score_text(&placement));
         return false;

@@ -17,7 +17,7 @@ use cib::Cib;
 use crate::actions::{schedule_actions, ActionSet};
 use crate::execute::{simulate, Execution};
 use crate::graph::{build, Graph};
-use crate::placement::{place, Placement};
+use crate::placement::{place_with, Placement};
 use crate::state::ClusterState;
 use crate::summary::{cluster_status, ShowOptions};
 
@@ -33,10 +33,18 @@ pub struct Run {
     pub revised: ClusterState,
 }
 
+/// Placement as a whole run computes it: told which fail counts the
+/// actions stage will clear (parameter changes since a failure), so that
+/// those do not count against `migration-threshold`.
+pub fn placement(cib: &Cib, state: &ClusterState) -> Placement {
+    let clears = crate::actions::scheduled_failcount_clears(cib, state);
+    place_with(cib, state, &|r, n| clears.contains(&(r, n)))
+}
+
 /// Runs every stage for `cib` as of `now`.
 pub fn run(cib: &Cib, now: i64) -> Run {
     let state = crate::unpack(cib, now);
-    let placement = place(cib, &state);
+    let placement = placement(cib, &state);
     let actions = schedule_actions(cib, &state, &placement);
     let graph = build(&actions);
     let execution = simulate(cib, &actions.state, &graph, now);

@@ -396,7 +396,10 @@ pub enum ImpliedAction {
     },
     /// The resource's history on the node is deleted (an expired shutdown
     /// lock).
-    ClearHistory { rsc: RscId, node: NodeId },
+    ClearHistory {
+        rsc: RscId,
+        node: NodeId,
+    },
     /// A failed recurring operation whose failure expired: it is scheduled
     /// again (Pacemaker marks the entry's restart digest as changed).
     ExpiredRecurring {

@@ -44,7 +44,7 @@ fn now_for(cib: &cib::Cib, extra: &str) -> i64 {
 fn render(xml: &str, extra: &str) -> Result<String, String> {
     let (cib, _) = cib::Cib::from_xml_lenient(xml).map_err(|e| e.to_string())?;
     let state = scheduler::unpack(&cib, now_for(&cib, extra));
-    let placement = scheduler::placement::place(&cib, &state);
+    let placement = scheduler::simulation::placement(&cib, &state);
     Ok(scheduler::placement::score_text(&placement))
 }
 

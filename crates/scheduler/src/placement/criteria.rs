@@ -195,7 +195,7 @@ impl Engine<'_> {
             }
             return;
         }
-        let clearing = self.clearing_failcount.contains(&(rsc, node));
+        let clearing = self.clearing_failcount.contains(&(rsc, node)) || (self.cleared)(rsc, node);
         if clearing {
             return;
         }

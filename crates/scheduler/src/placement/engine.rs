@@ -111,10 +111,17 @@ pub(crate) struct Engine<'a> {
     pub have_remote_nodes: bool,
     /// Fail counts the history already clears (resource, node).
     pub clearing_failcount: std::collections::BTreeSet<(RscId, NodeId)>,
+    /// Fail counts the caller knows are being cleared.
+    pub cleared: &'a dyn Fn(RscId, NodeId) -> bool,
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(cib: &'a Cib, st: &'a ClusterState, un: &Unpacked) -> Engine<'a> {
+    pub fn new(
+        cib: &'a Cib,
+        st: &'a ClusterState,
+        un: &Unpacked,
+        cleared: &'a dyn Fn(RscId, NodeId) -> bool,
+    ) -> Engine<'a> {
         let ix = crate::unpack::nvsets::IdIndex::build(cib);
         let mut r: Vec<WRsc> = st
             .resources
@@ -236,6 +243,7 @@ impl<'a> Engine<'a> {
                     _ => None,
                 })
                 .collect(),
+            cleared,
         };
         std::mem::swap(&mut e.r, &mut r);
         for (i, l) in e.locations.iter().enumerate() {

@@ -353,8 +353,25 @@ pub fn score_text(placement: &Placement) -> String {
 /// assigned ([`assign`], with [`promote`] choosing promotable roles and
 /// [`utilization`] applying placement strategies).
 pub fn place(cib: &Cib, state: &ClusterState) -> Placement {
+    place_with(cib, state, &|_, _| false)
+}
+
+/// [`place`], told which fail counts Pacemaker has already scheduled to be
+/// cleared when it checks failures against `migration-threshold`
+/// (`failcount_clear_action_exists`): a fail count that is being cleared
+/// bans nothing. The state lists the clearings unpacking decides alone
+/// ([`ImpliedAction::ClearFailcount`](crate::state::ImpliedAction)); the
+/// ones that need operation digests (a failure whose resource parameters
+/// changed since, [`ImpliedAction::ParamCheck`](crate::state::ImpliedAction))
+/// come from the caller as `cleared(rsc, node)`, e.g. from
+/// [`crate::actions::scheduled_failcount_clears`]. [`place`] assumes none.
+pub fn place_with(
+    cib: &Cib,
+    state: &ClusterState,
+    cleared: &dyn Fn(RscId, NodeId) -> bool,
+) -> Placement {
     let unpacked = constraints::unpack(cib, state);
-    let mut e = engine::Engine::new(cib, state, &unpacked);
+    let mut e = engine::Engine::new(cib, state, &unpacked, cleared);
     e.apply_node_criteria();
     e.internal_constraints();
     e.allocate_resources();
