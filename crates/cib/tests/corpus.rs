@@ -1,35 +1,7 @@
 //! Every case of Pacemaker's scheduler regression corpus parses, and writing it
 //! back gives the same model and semantically the same XML.
 
-use std::path::PathBuf;
-
 use cib::{Cib, Element};
-
-/// The shared corpus lives beside the project checkout (`../shared`), or where
-/// `PACER_CORPUS` points.
-fn corpus_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("PACER_CORPUS") {
-        return PathBuf::from(dir);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/scheduler-corpus")
-}
-
-fn corpus_files() -> Vec<PathBuf> {
-    let dir = corpus_dir().join("xml");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read corpus at {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .collect();
-    files.sort();
-    assert_eq!(
-        files.len(),
-        599,
-        "expected the 599 corpus cases in {}",
-        dir.display()
-    );
-    files
-}
 
 /// Cases that deliberately carry configuration errors Pacemaker tolerates
 /// (it logs them and uses the default): a strict read must refuse them, a
@@ -43,7 +15,7 @@ const DELIBERATELY_INVALID: [(&str, &str); 3] = [
 #[test]
 fn every_corpus_case_round_trips() {
     let mut failures = Vec::new();
-    for path in corpus_files() {
+    for path in corpus::xml_files() {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())

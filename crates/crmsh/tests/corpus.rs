@@ -6,16 +6,7 @@
 //! (`boolean-op="and"`, a set's `sequential="true"`). Objects crm syntax cannot express come out
 //! as `xml …` statements.
 
-use std::path::PathBuf;
-
 use cib::Element;
-
-fn corpus_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("PACER_CORPUS") {
-        return PathBuf::from(dir);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/scheduler-corpus")
-}
 
 /// Drops ids crm syntax cannot state, and empty optional sections (there is
 /// nothing in them to print).
@@ -52,16 +43,7 @@ fn strip(e: &mut Element) {
 
 #[test]
 fn corpus_configurations_survive_show_and_load() {
-    let dir = corpus_dir().join("xml");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("no corpus at {}; skipped", dir.display());
-        return;
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .collect();
-    files.sort();
+    let files = corpus::xml_files();
     let mut failures = Vec::new();
     let mut xml_statements = 0;
     let mut checked = 0;

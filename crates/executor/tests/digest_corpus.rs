@@ -14,13 +14,6 @@ use std::path::PathBuf;
 use executor::config::{config_params, simple_rules, ConfigError};
 use executor::digest::{params_digest, restart_digest_for, secure_digest_for, CRM_FEATURE_SET};
 
-fn corpus_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("PACER_CORPUS") {
-        return PathBuf::from(dir);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/scheduler-corpus")
-}
-
 /// `rsc:3` → `rsc` (Pacemaker logs clone instances with their number; the
 /// status section may not).
 fn base_id(id: &str) -> &str {
@@ -113,19 +106,7 @@ struct Tally {
 
 #[test]
 fn digests_match_pacemaker_over_the_corpus() {
-    let dir = corpus_dir().join("xml");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read corpus at {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .collect();
-    files.sort();
-    assert_eq!(
-        files.len(),
-        599,
-        "expected the 599 corpus cases in {}",
-        dir.display()
-    );
+    let files = corpus::xml_files();
     let pacemaker = pacemaker_digests();
     let mut t = Tally::default();
 

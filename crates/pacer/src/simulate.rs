@@ -85,35 +85,13 @@ fn run_inner(args: Args) -> anyhow::Result<ExitCode> {
     // they stay quiet here too.
 
     let mut out = String::new();
-    let (now, date_notice) = match &args.set_datetime {
-        Some(when) => {
-            let parsed = cib::iso8601::DateTime::parse(when)
-                .ok()
-                .filter(|d| d.is_valid())
-                .map(|d| d.epoch_seconds())
-                .or_else(|| scheduler::time::parse_iso8601(when));
-            let Some(t) = parsed else {
-                bail!("'{when}' is not an ISO 8601 date and time (e.g. 2024-01-31 12:00:00Z)");
-            };
-            (t, Some(format!("Setting effective cluster time: {when}")))
-        }
-        None => match cib.execution_date {
-            Some(t) if t != 0 => (
-                t,
-                Some(format!(
-                    "Using the original execution date of: {}",
-                    scheduler::time::format_utc(t)
-                )),
-            ),
-            _ => (
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or(0),
-                None,
-            ),
-        },
-    };
+    let clock_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (now, date_notice) =
+        scheduler::time::effective_now(&cib, args.set_datetime.as_deref(), clock_now)
+            .map_err(anyhow::Error::msg)?;
     if !args.quiet {
         if let Some(n) = &date_notice {
             out.push_str(n);

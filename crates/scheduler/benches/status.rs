@@ -2,26 +2,7 @@
 //! (lenient, as `pacer simulate` reads), unpack the status, print the
 //! "Current cluster status" section. Run: `cargo bench -p scheduler --bench status`.
 
-use std::path::PathBuf;
-
 use criterion::{criterion_group, criterion_main, Criterion};
-
-fn largest_corpus_case() -> (String, String) {
-    let dir = std::env::var("PACER_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/scheduler-corpus")
-        })
-        .join("xml");
-    let largest = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("corpus at {}: {e}", dir.display()))
-        .filter_map(|e| e.ok())
-        .max_by_key(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
-        .expect("corpus is not empty");
-    let name = largest.file_name().to_string_lossy().to_string();
-    let text = std::fs::read_to_string(largest.path()).expect("read corpus case");
-    (name, text)
-}
 
 fn show(text: &str) -> String {
     let (cib, _) = cib::Cib::from_xml_lenient(text).expect("parses");
@@ -31,7 +12,7 @@ fn show(text: &str) -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let (name, text) = largest_corpus_case();
+    let (name, text) = corpus::largest();
     let (cib, _) = cib::Cib::from_xml_lenient(&text).expect("parses");
     let now = cib.execution_date.unwrap_or(0);
     let state = scheduler::unpack(&cib, now);

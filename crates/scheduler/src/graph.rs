@@ -176,7 +176,7 @@ pub(crate) fn should_add_action(actions: &[Action], st: &ClusterState, a: Action
     if let Some(r) = act.rsc {
         if !st.rsc(r).flags.managed && act.task != "monitor" {
             let interval = act.meta.get("interval").map(String::as_str);
-            if interval.is_none_or(|i| i == "0") {
+            if interval.map_or(true, |i| i == "0") {
                 return false;
             }
         }
@@ -264,15 +264,17 @@ fn input_verdict(
             if input_node.is_none() || assigned.is_none() || input_node != assigned {
                 return Verdict::Disable;
             }
-        } else if input_node.is_none() || act.node.is_none() || input_node != act.node {
-            return Verdict::Disable;
-        } else if inp.is(af::OPTIONAL) {
+        } else if input_node.is_none()
+            || act.node.is_none()
+            || input_node != act.node
+            || inp.is(af::OPTIONAL)
+        {
             return Verdict::Disable;
         }
     } else if kind == of::ANTI_COLOCATION {
-        if inp.node.is_some() && act.node.is_some() && inp.node != act.node {
-            return Verdict::Disable;
-        } else if inp.is(af::OPTIONAL) {
+        if (inp.node.is_some() && act.node.is_some() && inp.node != act.node)
+            || inp.is(af::OPTIONAL)
+        {
             return Verdict::Disable;
         }
     } else if let (Some(ir), Some(ar)) = (inp.rsc, act.rsc) {
@@ -589,7 +591,7 @@ impl Builder<'_> {
     ) -> BTreeMap<String, String> {
         let st = self.st();
         let mut attrs: BTreeMap<String, String> = BTreeMap::new();
-        let mut add = |k: &str, v: &str, attrs: &mut BTreeMap<String, String>| {
+        let add = |k: &str, v: &str, attrs: &mut BTreeMap<String, String>| {
             attrs.entry(k.to_string()).or_insert_with(|| v.to_string());
         };
         add("crm_feature_set", FEATURE_SET, &mut attrs);

@@ -87,6 +87,41 @@ pub fn format_utc(epoch: i64) -> String {
     )
 }
 
+/// The time a simulation runs at, chosen as crm_simulate chooses it: `-t`
+/// (`set_datetime`) if given, else the CIB's `execution-date`, else
+/// `clock_now` (the caller's clock). Returns it with the notice
+/// crm_simulate prints about it, or an error naming a `-t` value that is no
+/// date.
+pub fn effective_now(
+    cib: &cib::Cib,
+    set_datetime: Option<&str>,
+    clock_now: i64,
+) -> Result<(i64, Option<String>), String> {
+    if let Some(when) = set_datetime {
+        let parsed = cib::iso8601::DateTime::parse(when)
+            .ok()
+            .filter(|d| d.is_valid())
+            .map(|d| d.epoch_seconds())
+            .or_else(|| parse_iso8601(when));
+        return match parsed {
+            Some(t) => Ok((t, Some(format!("Setting effective cluster time: {when}")))),
+            None => Err(format!(
+                "'{when}' is not an ISO 8601 date and time (e.g. 2024-01-31 12:00:00Z)"
+            )),
+        };
+    }
+    Ok(match cib.execution_date {
+        Some(t) if t != 0 => (
+            t,
+            Some(format!(
+                "Using the original execution date of: {}",
+                format_utc(t)
+            )),
+        ),
+        _ => (clock_now, None),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,6 @@
 //! Set `PACER_DUMP_FIXTURES=DIR` to write every fixture CIB to DIR, e.g. to
 //! re-check the expectations with the real crm_simulate.
 
-mod common;
-
 use scheduler::state::{ClusterState, Role};
 use scheduler::summary::{self, ShowOptions};
 
@@ -118,8 +116,8 @@ fn status(name: &str, xml: &str) -> String {
 fn check(name: &str, xml: &str, expected: &str) {
     let got = status(name, xml);
     assert_eq!(
-        common::current_section(&got),
-        common::current_section(expected),
+        corpus::compare::current_section(&got),
+        corpus::compare::current_section(expected),
         "{name}: got\n{got}"
     );
 }

@@ -204,7 +204,7 @@ impl Ws<'_> {
                 continue;
             }
             let i = op_interval_ms(op);
-            if i > 0 && best.is_none_or(|(b, _)| i < b) {
+            if i > 0 && best.map_or(true, |(b, _)| i < b) {
                 best = Some((i, op));
             }
         }
@@ -723,17 +723,13 @@ impl Ws<'_> {
                     self.order_rsc_actions(lh, "stop", rh, "migrate_from", flags);
                 }
             }
-            (Some("promote"), Some("start")) => {
-                if then_migratable {
-                    self.order_rsc_actions(lh, "promote", rh, "migrate_to", of::OPTIONAL);
-                }
+            (Some("promote"), Some("start")) if then_migratable => {
+                self.order_rsc_actions(lh, "promote", rh, "migrate_to", of::OPTIONAL);
             }
-            (Some("demote"), Some("stop")) => {
-                if then_migratable {
-                    self.order_rsc_actions(lh, "demote", rh, "migrate_to", of::OPTIONAL);
-                    if partial {
-                        self.order_rsc_actions(lh, "demote", rh, "migrate_from", of::OPTIONAL);
-                    }
+            (Some("demote"), Some("stop")) if then_migratable => {
+                self.order_rsc_actions(lh, "demote", rh, "migrate_to", of::OPTIONAL);
+                if partial {
+                    self.order_rsc_actions(lh, "demote", rh, "migrate_from", of::OPTIONAL);
                 }
             }
             _ => {}
@@ -753,11 +749,10 @@ impl Ws<'_> {
         match alloc {
             None => {}
             Some(a) if self.node(a).maintenance => {}
-            Some(_) => {
-                if self.rsc(r).next_role != Role::Stopped || !f.managed {
-                    start = Some(self.rsc_action(r, "start", alloc, true));
-                }
+            Some(_) if self.rsc(r).next_role != Role::Stopped || !f.managed => {
+                start = Some(self.rsc_action(r, "start", alloc, true));
             }
+            Some(_) => {}
         }
         let ops: Vec<cib::Op> = self
             .prim_config(r)
@@ -881,9 +876,9 @@ impl Ws<'_> {
             return;
         }
         let mon = self.custom_action(Some(r), op.key.clone(), &op.name, node, is_optional);
-        if !self.is_set(start, af::RUNNABLE) {
-            self.clear_flag(mon, af::RUNNABLE);
-        } else if node.is_none_or(|n| !self.node(n).online || self.node(n).unclean) {
+        if !self.is_set(start, af::RUNNABLE)
+            || node.map_or(true, |n| !self.node(n).online || self.node(n).unclean)
+        {
             self.clear_flag(mon, af::RUNNABLE);
         }
         if next_role == Role::Promoted {

@@ -285,7 +285,7 @@ impl Ws<'_> {
                         .pl
                         .resources
                         .get(r.0)
-                        .map_or(false, |p| p.allowed.contains_key(&target));
+                        .is_some_and(|p| p.allowed.contains_key(&target));
                     if self.act(a).task.eq_ignore_ascii_case("start")
                         && allowed
                         && !self.rsc_is_known_on(r, target)
@@ -463,7 +463,7 @@ impl Ws<'_> {
             .options
             .all
             .get("concurrent-fencing")
-            .map_or(false, |v| cib::value::is_true(Some(v)));
+            .is_some_and(|v| cib::value::is_true(Some(v)));
         for n in self.st.node_order.clone() {
             if self.st.is_guest_node(n) {
                 if self.node(n).remote_requires_reset && have_managed && self.can_fence(n) {

@@ -1321,7 +1321,7 @@ impl<'a> Ws<'a> {
                     let res = ws.rsc(r);
                     let stonith = ws
                         .rsc_class(r)
-                        .is_none_or(|c| c.eq_ignore_ascii_case("stonith"));
+                        .map_or(true, |c| c.eq_ignore_ascii_case("stonith"));
                     if stonith || ws.is_remote_conn(r) {
                         return;
                     }

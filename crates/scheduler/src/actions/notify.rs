@@ -361,7 +361,7 @@ impl Ws<'_> {
         for mon in self.rx[r.0].actions.clone().into_iter().rev() {
             let m = self.act(mon);
             let interval = m.meta.get("interval").map(String::as_str);
-            if interval.is_none_or(|i| i == "0") || m.task == "cancel" {
+            if interval.map_or(true, |i| i == "0") || m.task == "cancel" {
                 continue;
             }
             self.order_actions(post_done, mon, of::OPTIONAL);
@@ -415,7 +415,8 @@ impl Ws<'_> {
                     }
                 }
                 self.new_notify_action(r, current, n.pre, n.pre_done, n);
-                if task == order::Task::Demote || stop.is_none_or(|s| self.is_set(s, af::OPTIONAL))
+                if task == order::Task::Demote
+                    || stop.map_or(true, |s| self.is_set(s, af::OPTIONAL))
                 {
                     self.new_post_notify_action(r, current, n);
                 }
@@ -435,7 +436,7 @@ impl Ws<'_> {
             let Some(alloc) = self.alloc(r) else {
                 return;
             };
-            if task != order::Task::Start || start.is_none_or(|s| self.is_set(s, af::OPTIONAL)) {
+            if task != order::Task::Start || start.map_or(true, |s| self.is_set(s, af::OPTIONAL)) {
                 self.new_notify_action(r, alloc, n.pre, n.pre_done, n);
             }
             self.new_post_notify_action(r, alloc, n);

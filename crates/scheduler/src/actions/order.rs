@@ -1211,7 +1211,7 @@ impl Ws<'_> {
         }
         for child in self.children(r) {
             let ca = self.find_first_action(&self.rx[child.0].actions, None, Some(&task), None);
-            if ca.is_none_or(|c| self.is_set(c, af::RUNNABLE)) {
+            if ca.map_or(true, |c| self.is_set(c, af::RUNNABLE)) {
                 return;
             }
         }
