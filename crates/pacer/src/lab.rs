@@ -6,7 +6,8 @@
 //! of its own (`pcl-hub`), so lab traffic never touches the host's network.
 //! Each node also runs in a private mount namespace with a tmpfs on /run
 //! (corosync hard-codes /var/run/corosync.pid; pacerd's socket lives in
-//! /run/pacer). Per node: `corosync -f` and `pacerd`, with their files in
+//! /run/pacer) and one on /dev/shm (libqb's IPC files: a killed node's
+//! leftovers go away with its namespace instead of piling up on the host). Per node: `corosync -f` and `pacerd`, with their files in
 //! `DIR/nI/` (corosync.conf, cib.xml, logs, pid files). The authkey is shared.
 //!
 //! Partitions move nodes' veths to other bridges in the hub namespace.
@@ -19,7 +20,25 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
+/// The default first part of every lab interface and namespace name.
 const PREFIX: &str = "pcl";
+
+/// The first part of the lab's namespace and interface names: `pcl`, or
+/// `$PACER_LAB_PREFIX` (1 to 5 lowercase letters and digits) so that
+/// several labs can coexist on one machine (e.g. a developer's and a test
+/// run's). Every `pacer lab` command of one lab must see the same value.
+fn prefix() -> String {
+    match std::env::var("PACER_LAB_PREFIX") {
+        Ok(p)
+            if (1..=5).contains(&p.len())
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) =>
+        {
+            p
+        }
+        _ => PREFIX.to_string(),
+    }
+}
 const SUBNET: &str = "10.214.0";
 pub const NODES_MAX: u32 = 16;
 
@@ -459,11 +478,11 @@ impl Lab {
     }
 
     fn ns(i: u32) -> String {
-        format!("{PREFIX}-n{i}")
+        format!("{}-n{i}", prefix())
     }
 
     fn hub() -> String {
-        format!("{PREFIX}-hub")
+        format!("{}-hub", prefix())
     }
 
     /// Number of nodes of the lab that is up (from its directory).
@@ -541,13 +560,13 @@ impl Lab {
         std::fs::write(self.dir.join("nodes"), format!("{nodes}\n"))?;
         std::fs::write(self.dir.join("pacerd.path"), pacerd.display().to_string())?;
         let hub = Self::hub();
-        let br = format!("{PREFIX}-br0");
+        let br = format!("{}-br0", prefix());
         sh("ip", &["netns", "add", &hub])?;
         sh("ip", &["-n", &hub, "link", "add", &br, "type", "bridge"])?;
         sh("ip", &["-n", &hub, "link", "set", &br, "up"])?;
         for i in 1..=nodes {
             let ns = Self::ns(i);
-            let veth = format!("{PREFIX}-v{i}");
+            let veth = format!("{}-v{i}", prefix());
             sh("ip", &["netns", "add", &ns])?;
             sh("ip", &["-n", &ns, "link", "set", "lo", "up"])?;
             sh(
@@ -619,6 +638,7 @@ impl Lab {
         let script = format!(
             r#"set -e
 mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /dev/shm
 mkdir -p /run/pacer
 rm -f {d}/pacerd.pid
 corosync -f -c {d}/corosync.conf >> {d}/corosync.out 2>&1 &
@@ -715,7 +735,7 @@ exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
         let n = self.size()?;
         let hub = Self::hub();
         for (g, members) in groups.iter().enumerate() {
-            let br = format!("{PREFIX}-br{g}");
+            let br = format!("{}-br{g}", prefix());
             if g > 0 && !sh_out("ip", &["-n", &hub, "link", "show", &br]).contains(&br) {
                 sh("ip", &["-n", &hub, "link", "add", &br, "type", "bridge"])?;
                 sh("ip", &["-n", &hub, "link", "set", &br, "up"])?;
@@ -731,7 +751,7 @@ exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
                         &hub,
                         "link",
                         "set",
-                        &format!("{PREFIX}-v{i}"),
+                        &format!("{}-v{i}", prefix()),
                         "master",
                         &br,
                     ],
@@ -744,7 +764,7 @@ exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
     pub fn heal(&self) -> anyhow::Result<()> {
         let n = self.size()?;
         let hub = Self::hub();
-        let br0 = format!("{PREFIX}-br0");
+        let br0 = format!("{}-br0", prefix());
         for i in 1..=n {
             sh(
                 "ip",
@@ -753,7 +773,7 @@ exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
                     &hub,
                     "link",
                     "set",
-                    &format!("{PREFIX}-v{i}"),
+                    &format!("{}-v{i}", prefix()),
                     "master",
                     &br0,
                 ],
@@ -762,7 +782,7 @@ exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
         for g in 1..=n {
             let _ = sh(
                 "ip",
-                &["-n", &hub, "link", "del", &format!("{PREFIX}-br{g}")],
+                &["-n", &hub, "link", "del", &format!("{}-br{g}", prefix())],
             );
         }
         Ok(())
@@ -773,7 +793,7 @@ exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
         let namespaces: Vec<String> = sh_out("ip", &["netns", "list"])
             .lines()
             .filter_map(|l| l.split_whitespace().next())
-            .filter(|n| n.starts_with(&format!("{PREFIX}-")))
+            .filter(|n| n.starts_with(&format!("{}-", prefix())))
             .map(str::to_string)
             .collect();
         let mut pids: Vec<i32> = Vec::new();

@@ -67,6 +67,8 @@ impl Lab {
             .arg(&self.dir)
             .args(tail)
             .env("PACERD", &self.pacerd)
+            // Names of its own, so a developer's lab (`pcl-*`) is left alone.
+            .env("PACER_LAB_PREFIX", "plt")
             .output()
             .expect("run pacer")
     }
