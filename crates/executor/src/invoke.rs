@@ -238,14 +238,44 @@ impl DynamicValue for Option<&String> {
     }
 }
 
-/// `pcmk_host_map`: `node1:port1;node2:port2` (also `=` and spaces/commas).
+/// `pcmk_host_map`: `node1:port1;node2:port2` as Pacemaker's fencer reads
+/// it (`build_port_aliases`): `=` may replace `:`, entries are separated by
+/// `;`, spaces or tabs (a comma belongs to the port: `node2:2,3`), `\\`
+/// escapes the next character, node names compare without regard to case
+/// and a later entry replaces an earlier one.
 fn host_map_lookup(map: &str, target: &str) -> Option<String> {
-    map.split([';', ',', ' ', '\t', '\n'])
-        .filter(|e| !e.is_empty())
-        .find_map(|entry| {
-            let (node, port) = entry.split_once([':', '='])?;
-            (node == target).then(|| port.to_string())
-        })
+    let b = map.as_bytes();
+    let mut found = None;
+    let mut name: Option<&str> = None;
+    let mut last = 0usize;
+    let mut i = 0usize;
+    while i <= b.len() {
+        let c = b.get(i).copied().unwrap_or(0);
+        match c {
+            b'\\' => i += 1,
+            b'=' | b':' => {
+                if i > last {
+                    name = map.get(last..i);
+                }
+                last = i + 1;
+            }
+            0 | b';' | b' ' | b'\t' => {
+                if let Some(n) = name.take() {
+                    if n.eq_ignore_ascii_case(target) {
+                        let raw = map.get(last..i.min(b.len())).unwrap_or("");
+                        found = Some(raw.replace('\\', ""));
+                    }
+                }
+                last = i + 1;
+            }
+            _ => {}
+        }
+        if c == 0 {
+            break;
+        }
+        i += 1;
+    }
+    found
 }
 
 /// The exit reason an OCF agent gave: the text after the last
@@ -310,6 +340,11 @@ mod tests {
         assert_eq!(
             fence_args("fence_x", "off", Some(t("n2")), &device).get("port"),
             Some(&"plug-4".to_string())
+        );
+        let device = p(&[("pcmk_host_map", "N3=a\\:1,2 n4:x;n3:b,c")]);
+        assert_eq!(
+            fence_args("fence_x", "off", Some(t("n3")), &device).get("port"),
+            Some(&"b,c".to_string())
         );
         let device = p(&[("port", "fixed")]);
         assert_eq!(

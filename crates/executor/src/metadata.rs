@@ -58,6 +58,16 @@ pub struct Action {
     pub depth: Option<String>,
     pub role: Option<String>,
     pub start_delay: Option<String>,
+    /// Fence agents' `on` with `automatic="1"` (or the deprecated
+    /// `required="1"`): the cluster unfences a node when it joins.
+    pub automatic: bool,
+    /// Fence agents: the action must run on the target node itself.
+    pub on_target: bool,
+}
+
+/// Pacemaker's true spellings (`crm_is_true`).
+fn is_true_text(v: &str) -> bool {
+    cib::value::parse_bool(v) == Some(true)
 }
 
 /// Meta-data that could not be read.
@@ -154,6 +164,10 @@ impl AgentMetadata {
                         .map(str::to_string),
                     role: a.attribute("role").map(str::to_string),
                     start_delay: a.attribute("start-delay").map(str::to_string),
+                    automatic: ["automatic", "required"]
+                        .iter()
+                        .any(|k| a.attribute(*k).is_some_and(is_true_text)),
+                    on_target: a.attribute("on_target").is_some_and(is_true_text),
                 });
             }
         }

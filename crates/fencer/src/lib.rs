@@ -21,6 +21,7 @@ pub mod config;
 pub mod device;
 pub mod history;
 pub mod operation;
+pub mod run;
 
 pub use config::{FencingConfig, Level, LevelTarget};
 pub use device::{AgentCaps, Device, FenceAction, HostCheck};
