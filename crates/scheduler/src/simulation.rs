@@ -71,13 +71,18 @@ impl Run {
         s
     }
 
-    /// "Executing Cluster Transition:" and its lines.
+    /// "Executing Cluster Transition:" and its lines; when some synapse
+    /// could never fire (an input the graph does not contain, or one that
+    /// never completes), what crm_simulate reports for a terminated graph.
     pub fn executing_text(&self) -> String {
         let mut s = String::from("Executing Cluster Transition:\n");
         for l in &self.execution.lines {
             s.push_str("  * ");
             s.push_str(l);
             s.push('\n');
+        }
+        if !self.execution.complete {
+            s.push_str("Transition failed: terminated\nAn invalid transition was produced\n");
         }
         s
     }
