@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
+mod fence;
+
 /// The default first part of every lab interface and namespace name.
 const PREFIX: &str = "pcl";
 
@@ -95,6 +97,9 @@ pub enum Command {
         #[command(flatten)]
         lab: LabDir,
     },
+    /// A fence agent for lab nodes (fence-agent protocol on stdin, or -o ACTION -n nI);
+    /// the fence_pacer_lab script runs it.
+    Fence(fence::Args),
     /// Benchmarks on a fresh lab (not tests: they print figures).
     #[command(subcommand)]
     Bench(Bench),
@@ -189,6 +194,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             Lab::new(lab.dir).heal()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Fence(args) => fence::run(args),
         Command::Bench(b) => bench(b),
     }
 }

@@ -307,6 +307,55 @@ fn three_node_lab_on_real_corosync() {
         disk.iter().all(|d| *d == disk[0]),
         "CIB files differ between nodes"
     );
+
+    // 6. The lab's fence agent, run as a fence agent (stdin protocol):
+    //    off kills node 3, status says off, the others lose it; on brings it back.
+    let agent = Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/fence_pacer_lab");
+    let fence = |action: &str| -> (i32, String) {
+        let mut child = Command::new(&agent)
+            .env("PACER", PACER)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run fence_pacer_lab");
+        let args = format!(
+            "action={action}\nport=n3\nnodename=n3\nlab_dir={}\nlab_prefix=plt\n",
+            lab.dir.display()
+        );
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(args.as_bytes())
+            .expect("write stdin");
+        let out = child.wait_with_output().expect("fence agent output");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    };
+    assert_eq!(fence("status").0, 0, "node 3 runs");
+    let (code, text) = fence("off");
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(fence("status").0, 2, "node 3 is off");
+    lab.wait("nodes 1 and 2 after fencing node 3", &[1, 2], |s| {
+        settled(s, &[1, 2], true)
+    });
+    let (code, text) = fence("metadata");
+    assert!(
+        code == 0 && text.contains(r#"<resource-agent name="fence_pacer_lab""#),
+        "{text}"
+    );
+    let (code, text) = fence("on");
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(fence("status").0, 0, "node 3 is on again");
+    lab.wait("node 3 back after on", &[1, 2, 3], |s| {
+        settled(s, &[1, 2, 3], true)
+    });
 }
 
 #[test]
