@@ -42,6 +42,8 @@ pub struct Fencer {
     cache: Mutex<ListCache>,
     history: Mutex<Vec<HistoryEntry>>,
     caps: Mutex<BTreeMap<String, AgentCaps>>,
+    /// Held by an operation while `concurrent-fencing` is false.
+    serial: tokio::sync::Mutex<()>,
 }
 
 impl Fencer {
@@ -53,6 +55,7 @@ impl Fencer {
             cache: Mutex::new(ListCache::default()),
             history: Mutex::new(Vec::new()),
             caps: Mutex::new(BTreeMap::new()),
+            serial: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -62,12 +65,18 @@ impl Fencer {
     }
 
     /// Runs `req` to completion and records it. Never fails as a call: a
-    /// failure is a [`FenceResult`] with its reason.
+    /// failure is a [`FenceResult`] with its reason. Without
+    /// `concurrent-fencing`, operations run one at a time in arrival order.
     pub async fn fence(
         &self,
         config: &FencingConfig,
         req: FenceRequest,
     ) -> (FenceResult, HistoryEntry) {
+        let _one_at_a_time = if config.concurrent {
+            None
+        } else {
+            Some(self.serial.lock().await)
+        };
         let mut caps = BTreeMap::new();
         for d in &config.devices {
             if !caps.contains_key(&d.agent) {

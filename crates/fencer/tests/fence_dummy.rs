@@ -205,3 +205,76 @@ async fn a_status_checked_device_is_asked_first() {
     assert!(r.ok, "{r:?}");
     assert_eq!(status_of(&file), "off");
 }
+
+/// A fence agent of the test's own that logs when it starts and ends.
+fn logging_agent(dir: &Scratch) -> PathBuf {
+    let agents = dir.0.join("agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    let log = dir.file("runs.log");
+    let script = format!(
+        r#"#!/bin/sh
+while IFS='=' read -r k v; do
+    case "$k" in action) action=$v ;; nodename) node=$v ;; esac
+done
+case "$action" in
+    metadata) echo '<resource-agent name="fence_logging"><parameters><parameter name="port"/></parameters><actions><action name="off"/><action name="on"/><action name="reboot"/><action name="status"/><action name="monitor"/><action name="metadata"/></actions></resource-agent>'; exit 0 ;;
+    off|on|reboot) echo "start $node" >> {log}; sleep 0.3; echo "end $node" >> {log} ;;
+esac
+exit 0
+"#
+    );
+    let p = agents.join("fence_logging");
+    std::fs::write(&p, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    agents
+}
+
+fn logging_fencer(agents: PathBuf) -> Fencer {
+    let cfg = ExecutorConfig {
+        paths: Paths {
+            fence_dir: agents,
+            ..Paths::from_env()
+        },
+        kill_grace_ms: 500,
+        node_name: Some("node1".into()),
+        ..ExecutorConfig::default()
+    };
+    Fencer::new(Executor::new(cfg), "node1")
+}
+
+#[tokio::test]
+async fn without_concurrent_fencing_operations_run_one_at_a_time() {
+    let dir = Scratch::new("serial");
+    let agents = logging_agent(&dir);
+    let dev = |id: &str, node: &str| {
+        format!(
+            r#"<primitive id="{id}" class="stonith" type="fence_logging"><instance_attributes id="{id}-ia"><nvpair id="{id}-hl" name="pcmk_host_list" value="{node}"/></instance_attributes></primitive>"#
+        )
+    };
+    let text = cib(&[dev("fa", "node2"), dev("fb", "node3")], "");
+    for concurrent in [false, true] {
+        let _ = std::fs::remove_file(dir.file("runs.log"));
+        let mut c = config(&text);
+        c.concurrent = concurrent;
+        let f = logging_fencer(agents.clone());
+        let a = f.fence(
+            &c,
+            FenceRequest::new("node2", FenceAction::Off, "t", "node1"),
+        );
+        let b = f.fence(
+            &c,
+            FenceRequest::new("node3", FenceAction::Off, "t", "node1"),
+        );
+        let ((ra, _), (rb, _)) = tokio::join!(a, b);
+        assert!(ra.ok && rb.ok, "{ra:?} {rb:?}");
+        let log = status_of(&dir.file("runs.log"));
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 4, "{log}");
+        let serial = lines[0][6..] == lines[1][4..];
+        assert_eq!(
+            serial, !concurrent,
+            "concurrent-fencing={concurrent}:\n{log}"
+        );
+    }
+}
