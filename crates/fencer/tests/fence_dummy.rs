@@ -189,21 +189,23 @@ async fn a_reboot_through_a_level_of_two_devices_is_off_then_on() {
 }
 
 #[tokio::test]
-async fn a_status_checked_device_is_asked_first() {
+async fn status_checked_devices_are_asked_first() {
+    // fence_dummy's meta-data has status but no list: without a host list
+    // the fencer's default check is status, as with pcmk_host_check=status.
     let dir = Scratch::new("status");
-    let file = dir.file("s.status");
-    std::fs::write(&file, "on").unwrap();
-    let text = cib(
-        &[dummy(
-            "by-status",
-            &[("status_file", &file), ("pcmk_host_check", "status")],
-        )],
-        "",
-    );
-    let req = FenceRequest::new("node2", FenceAction::Off, "pacer-controller", "node1");
-    let (r, _) = fencer().fence(&config(&text), req).await;
-    assert!(r.ok, "{r:?}");
-    assert_eq!(status_of(&file), "off");
+    for explicit in [false, true] {
+        let file = dir.file("s.status");
+        std::fs::write(&file, "on").unwrap();
+        let mut params = vec![("status_file", file.as_str())];
+        if explicit {
+            params.push(("pcmk_host_check", "status"));
+        }
+        let text = cib(&[dummy("by-status", &params)], "");
+        let req = FenceRequest::new("node2", FenceAction::Off, "pacer-controller", "node1");
+        let (r, _) = fencer().fence(&config(&text), req).await;
+        assert!(r.ok, "{r:?}");
+        assert_eq!(status_of(&file), "off");
+    }
 }
 
 /// A fence agent of the test's own that logs when it starts and ends.
