@@ -13,24 +13,25 @@ fn config() -> FencingConfig {
             .iter()
             .fold(Device::new(id, "fence_dummy"), |d, (k, v)| d.param(k, v))
     };
-    let mut c = FencingConfig::default();
-    c.devices = vec![
-        d("d_list", &[("pcmk_host_list", "node1,node2;node3 NODE4")]),
-        d(
-            "d_map",
-            &[("pcmk_host_map", "node5:p5;node6=p6 node7:a\\:b,c")],
-        ),
-        d(
-            "d_mapcheck",
-            &[
-                ("pcmk_host_map", "node8:p8"),
-                ("pcmk_host_check", "static-list"),
-                ("pcmk_host_list", "node9"),
-            ],
-        ),
-        d("d_odd", &[("pcmk_host_list", "node-a.b_c,x@y on")]),
-    ];
-    c
+    FencingConfig {
+        devices: vec![
+            d("d_list", &[("pcmk_host_list", "node1,node2;node3 NODE4")]),
+            d(
+                "d_map",
+                &[("pcmk_host_map", "node5:p5;node6=p6 node7:a\\:b,c")],
+            ),
+            d(
+                "d_mapcheck",
+                &[
+                    ("pcmk_host_map", "node8:p8"),
+                    ("pcmk_host_check", "static-list"),
+                    ("pcmk_host_list", "node9"),
+                ],
+            ),
+            d("d_odd", &[("pcmk_host_list", "node-a.b_c,x@y on")]),
+        ],
+        ..FencingConfig::default()
+    }
 }
 
 /// The devices that would be tried for `target` (every run fails, so all are).
