@@ -238,14 +238,13 @@ impl DynamicValue for Option<&String> {
     }
 }
 
-/// `pcmk_host_map`: `node1:port1;node2:port2` as Pacemaker's fencer reads
-/// it (`build_port_aliases`): `=` may replace `:`, entries are separated by
-/// `;`, spaces or tabs (a comma belongs to the port: `node2:2,3`), `\\`
-/// escapes the next character, node names compare without regard to case
-/// and a later entry replaces an earlier one.
-fn host_map_lookup(map: &str, target: &str) -> Option<String> {
+/// `pcmk_host_map` as node → port pairs, in order, read as Pacemaker's
+/// fencer reads it (`build_port_aliases`): `node1:port1;node2:port2`, `=`
+/// may replace `:`, entries are separated by `;`, spaces or tabs (a comma
+/// belongs to the port: `node2:2,3`), `\\` escapes the next character.
+pub fn parse_host_map(map: &str) -> Vec<(String, String)> {
     let b = map.as_bytes();
-    let mut found = None;
+    let mut out = Vec::new();
     let mut name: Option<&str> = None;
     let mut last = 0usize;
     let mut i = 0usize;
@@ -261,10 +260,8 @@ fn host_map_lookup(map: &str, target: &str) -> Option<String> {
             }
             0 | b';' | b' ' | b'\t' => {
                 if let Some(n) = name.take() {
-                    if n.eq_ignore_ascii_case(target) {
-                        let raw = map.get(last..i.min(b.len())).unwrap_or("");
-                        found = Some(raw.replace('\\', ""));
-                    }
+                    let raw = map.get(last..i.min(b.len())).unwrap_or("");
+                    out.push((n.to_string(), raw.replace('\\', "")));
                 }
                 last = i + 1;
             }
@@ -275,7 +272,17 @@ fn host_map_lookup(map: &str, target: &str) -> Option<String> {
         }
         i += 1;
     }
-    found
+    out
+}
+
+/// The port `pcmk_host_map` gives `target`: node names compare without
+/// regard to case, a later entry replaces an earlier one.
+fn host_map_lookup(map: &str, target: &str) -> Option<String> {
+    parse_host_map(map)
+        .into_iter()
+        .rev()
+        .find(|(n, _)| n.eq_ignore_ascii_case(target))
+        .map(|(_, p)| p)
 }
 
 /// The exit reason an OCF agent gave: the text after the last

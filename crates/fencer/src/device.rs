@@ -362,43 +362,7 @@ fn delay_base_for(value: &str, target: &str) -> Option<u32> {
     cib::rules::parse_interval_spec(chosen)
 }
 
-/// `pcmk_host_map` (`node1:port1;node2:port2`, `=` for `:` too, entries
-/// separated by `;`, spaces or tabs, `\` escaping the next character;
-/// commas belong to the port, as in `node2:2,3`).
-pub fn parse_host_map(map: &str) -> Vec<(String, String)> {
-    let b = map.as_bytes();
-    let mut out = Vec::new();
-    let mut name: Option<String> = None;
-    let mut last = 0usize;
-    let mut i = 0usize;
-    while i <= b.len() {
-        let c = b.get(i).copied().unwrap_or(0);
-        match c {
-            b'\\' => {
-                i += 1;
-            }
-            b'=' | b':' => {
-                if i > last {
-                    name = Some(map[last..i].to_string());
-                }
-                last = i + 1;
-            }
-            0 | b';' | b' ' | b'\t' => {
-                if let Some(n) = name.take() {
-                    let raw = map.get(last..i.min(b.len())).unwrap_or("");
-                    out.push((n, raw.replace('\\', "")));
-                }
-                last = i + 1;
-            }
-            _ => {}
-        }
-        if c == 0 {
-            break;
-        }
-        i += 1;
-    }
-    out
-}
+pub use executor::invoke::parse_host_map;
 
 /// A target list (`pcmk_host_list`, or what an agent's `list` prints):
 /// lines (also a literal `\n`), entries separated by spaces, commas or
