@@ -277,6 +277,23 @@ impl FenceOp {
         }
     }
 
+    /// The node that runs this operation. A node does not fence itself off
+    /// (it would die before reporting): Pacemaker hands such a request to a
+    /// peer, so here it is refused with that advice. Turning itself on is
+    /// allowed.
+    pub fn on_node(mut self, node: &str) -> FenceOp {
+        if self.refused.is_none()
+            && self.req.action != FenceAction::On
+            && self.req.target.eq_ignore_ascii_case(node)
+        {
+            self.refused = Some(format!(
+                "{node} cannot {} itself: another node must run this fencing request",
+                self.req.action
+            ));
+        }
+        self
+    }
+
     pub fn request(&self) -> &FenceRequest {
         &self.req
     }

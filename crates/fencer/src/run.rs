@@ -85,7 +85,7 @@ impl Fencer {
         }
         let lookup = |agent: &str| caps.get(agent).cloned().unwrap_or_default();
         let (client, origin) = (req.client.clone(), req.origin.clone());
-        let mut op = FenceOp::new(config, &lookup, req, entropy());
+        let mut op = FenceOp::new(config, &lookup, req, entropy()).on_node(&self.node);
         let devices: BTreeMap<&str, &crate::Device> =
             config.devices.iter().map(|d| (d.id.as_str(), d)).collect();
         let mut result = None;

@@ -469,3 +469,31 @@ fn no_device_for_the_target() {
         "{reason}"
     );
 }
+
+#[test]
+fn a_node_does_not_fence_itself_off() {
+    let mut c = FencingConfig::default();
+    c.devices
+        .push(fencer::Device::new("d", "fence_x").param("pcmk_host_check", "none"));
+    let mine = |action| {
+        FenceOp::new(&c, &caps, FenceRequest::new("N1", action, "c", "n2"), 1).on_node("n1")
+    };
+    let (log, r) = drive(
+        mine(FenceAction::Reboot),
+        |_, _| true,
+        status_unknown,
+        lists_nothing,
+    );
+    assert!(log.is_empty() && !r.ok);
+    assert_eq!(
+        r.reason.as_deref(),
+        Some("n1 cannot reboot itself: another node must run this fencing request")
+    );
+    let (_, r) = drive(
+        mine(FenceAction::On),
+        |_, _| true,
+        status_unknown,
+        lists_nothing,
+    );
+    assert!(r.ok);
+}
