@@ -31,6 +31,10 @@ use crate::operation::{
 /// Pause between tries of a failed device run, as Pacemaker's.
 const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
+/// History entries kept; beyond it the oldest half goes, as Pacemaker's
+/// fencer purges its history.
+pub const MAX_HISTORY: usize = 500;
+
 /// Steps one operation may take; a bound, never reached by a sane
 /// configuration (devices × levels × phases).
 const MAX_STEPS: usize = 10_000;
@@ -59,7 +63,8 @@ impl Fencer {
         }
     }
 
-    /// The history of the operations this fencer ran, oldest first.
+    /// The history of the operations this fencer ran, oldest first (at
+    /// most [`MAX_HISTORY`]).
     pub fn history(&self) -> Vec<HistoryEntry> {
         lock(&self.history).clone()
     }
@@ -172,7 +177,13 @@ impl Fencer {
             now.as_secs() as i64,
             now.subsec_nanos(),
         );
-        lock(&self.history).push(entry.clone());
+        {
+            let mut h = lock(&self.history);
+            h.push(entry.clone());
+            if h.len() > MAX_HISTORY {
+                h.drain(..MAX_HISTORY / 2);
+            }
+        }
         (result, entry)
     }
 
