@@ -38,6 +38,7 @@
 pub mod actions;
 pub mod execute;
 pub mod graph;
+pub mod mon;
 pub mod placement;
 pub mod simulation;
 pub mod state;

@@ -30,13 +30,13 @@ impl Default for ShowOptions {
 
 /// Pacemaker's fancy text list writer: `begin_list` opens an indented
 /// `* title:` level, `item` writes `* text` at the current level.
-struct Out {
-    buf: String,
-    depth: usize,
+pub(crate) struct Out {
+    pub(crate) buf: String,
+    pub(crate) depth: usize,
 }
 
 impl Out {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Out {
             buf: String::new(),
             depth: 0,
@@ -52,18 +52,18 @@ impl Out {
         }
     }
 
-    fn begin_list(&mut self, title: &str) {
+    pub(crate) fn begin_list(&mut self, title: &str) {
         self.indent();
         self.buf.push_str(title);
         self.buf.push_str(":\n");
         self.depth += 1;
     }
 
-    fn end_list(&mut self) {
+    pub(crate) fn end_list(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    fn item(&mut self, id: Option<&str>, text: &str) {
+    pub(crate) fn item(&mut self, id: Option<&str>, text: &str) {
         self.indent();
         if let Some(id) = id {
             self.buf.push_str(id);
@@ -73,23 +73,23 @@ impl Out {
         self.buf.push('\n');
     }
 
-    fn spacer(&mut self) {
+    pub(crate) fn spacer(&mut self) {
         self.buf.push('\n');
     }
 }
 
 /// A list header printed the first time something goes under it
 /// (`PCMK__OUTPUT_LIST_HEADER`).
-struct Header {
-    printed: bool,
+pub(crate) struct Header {
+    pub(crate) printed: bool,
 }
 
 impl Header {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Header { printed: false }
     }
 
-    fn open(&mut self, out: &mut Out, spacer: bool, title: &str) {
+    pub(crate) fn open(&mut self, out: &mut Out, spacer: bool, title: &str) {
         if !self.printed {
             if spacer {
                 out.spacer();
@@ -99,7 +99,7 @@ impl Header {
         }
     }
 
-    fn close(&self, out: &mut Out) {
+    pub(crate) fn close(&self, out: &mut Out) {
         if self.printed {
             out.end_list();
         }
@@ -227,7 +227,7 @@ fn node_status_text(n: &Node) -> &'static str {
 
 /// The node list: nodes in an unusual state one per line, the rest
 /// summarised as `Online: [ … ]` and friends. Returns whether it printed.
-fn node_list(out: &mut Out, st: &ClusterState) -> bool {
+pub(crate) fn node_list(out: &mut Out, st: &ClusterState) -> bool {
     let mut header = Header::new();
     let mut online = Vec::new();
     let mut online_remote = Vec::new();
@@ -291,7 +291,7 @@ fn node_list(out: &mut Out, st: &ClusterState) -> bool {
     header.printed
 }
 
-fn resource_list(out: &mut Out, st: &ClusterState, opts: ShowOptions, spacer: bool) {
+pub(crate) fn resource_list(out: &mut Out, st: &ClusterState, opts: ShowOptions, spacer: bool) {
     let title = if opts.inactive {
         "Full List of Resources"
     } else {
