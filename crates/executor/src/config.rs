@@ -4,97 +4,53 @@
 //! then its parents', template sets first), the operation's instance
 //! attributes, and for recurring operations the timeout.
 //!
-//! Sets with rules are evaluated by a caller-supplied [`RuleEval`]; the
-//! built-in [`simple_rules`] understands operation and resource expressions
-//! only. (When `cib::nvpair` offers full rule evaluation, pass it here.)
+//! Name/value sets, their rules and `id-ref`s are the CIB crate's
+//! ([`cib::nvpair`], [`cib::rules`], [`cib::idref`]): one implementation of
+//! Pacemaker's semantics for every crate.
 
-use std::collections::HashMap;
-
-use cib::{Cib, NvSet, Op, Operations, Primitive, Resource, Rule, RuleExpr};
+use cib::idref::{IdRefs, SetKind};
+use cib::iso8601::DateTime;
+use cib::nvpair::{unpack_nvsets, NvMap, UnpackOptions};
+use cib::rules::{Attrs, RuleContext};
+use cib::{Cib, NvSet, Op, Operations, Primitive, Resource};
 
 use crate::digest::{filter_for_digest, Params};
 use crate::time::{parse_interval_ms, timeout_ms_or_default};
 
-/// What a rule is evaluated against.
-#[derive(Clone, Copy, Debug)]
-pub enum RuleScope<'a> {
-    /// Instance attributes: evaluated for a node (by its name).
-    Node { node: &'a str },
-    /// `op_defaults`: evaluated for an operation of an agent.
-    Op {
-        name: &'a str,
-        interval_ms: u64,
-        class: Option<&'a str>,
-        provider: Option<&'a str>,
-        type_: Option<&'a str>,
-    },
+/// What the configuration's rules are evaluated against.
+#[derive(Clone, Copy)]
+pub struct RuleInputs<'a> {
+    /// "now", for date expressions (the scheduler's `execution-date` or clock).
+    pub now: DateTime,
+    /// The node's attributes (`#uname`, `#id`, `#is_dc`, configured and
+    /// transient ones), for the rules of instance attributes. `None`: node
+    /// expressions fail, as Pacemaker evaluates without a node.
+    pub node_attrs: Option<&'a dyn Attrs>,
 }
 
-/// Decides whether a set's rules pass: `Some(pass)`, or `None` when the
-/// rules cannot be evaluated by this evaluator.
-pub type RuleEval<'r> = dyn FnMut(&[Rule], RuleScope) -> Option<bool> + 'r;
-
-/// Operation and resource expressions (what `op_defaults` rules use); any
-/// other expression cannot be evaluated here.
-pub fn simple_rules(rules: &[Rule], scope: RuleScope) -> Option<bool> {
-    // Several rules in one set: any passing rule is enough (Pacemaker ORs them).
-    let mut any = false;
-    for r in rules {
-        if eval_rule(r, scope)? {
-            any = true;
+impl<'a> RuleInputs<'a> {
+    /// At `now`, without a node.
+    pub fn at(now: DateTime) -> Self {
+        RuleInputs {
+            now,
+            node_attrs: None,
         }
     }
-    Some(any)
-}
 
-fn eval_rule(rule: &Rule, scope: RuleScope) -> Option<bool> {
-    let or = rule
-        .boolean_op
-        .as_ref()
-        .and_then(|b| b.get())
-        .is_some_and(|b| b == cib::value::BoolOp::Or);
-    let mut results = Vec::new();
-    for e in &rule.exprs {
-        results.push(match (e, scope) {
-            (
-                RuleExpr::Op(op),
-                RuleScope::Op {
-                    name, interval_ms, ..
-                },
-            ) => {
-                op.name.eq_ignore_ascii_case(name)
-                    && op
-                        .interval
-                        .as_ref()
-                        .as_ref()
-                        .map_or(true, |i| parse_interval_ms(i.raw()) == interval_ms)
-            }
-            (
-                RuleExpr::Rsc(rsc),
-                RuleScope::Op {
-                    class,
-                    provider,
-                    type_,
-                    ..
-                },
-            ) => {
-                let m = |want: &Option<String>, have: Option<&str>| {
-                    want.as_deref().map_or(true, |w| Some(w) == have)
-                };
-                m(&rsc.class, class) && m(&rsc.provider, provider) && m(&rsc.type_, type_)
-            }
-            (RuleExpr::Rule(inner), _) => eval_rule(inner, scope)?,
-            _ => return None,
-        });
+    /// With the node's attributes.
+    pub fn node(mut self, attrs: &'a dyn Attrs) -> Self {
+        self.node_attrs = Some(attrs);
+        self
     }
-    if results.is_empty() {
-        return Some(true);
+
+    /// Instance attributes see the node (and no resource or operation).
+    fn for_instance(&self) -> RuleContext<'a> {
+        let ctx = RuleContext::new(self.now);
+        match self.node_attrs {
+            Some(attrs) => ctx.node(attrs),
+            None => ctx,
+        }
     }
-    Some(if or {
-        results.iter().any(|r| *r)
-    } else {
-        results.iter().all(|r| *r)
-    })
 }
 
 /// Parameters of one operation as the configuration defines them.
@@ -115,30 +71,77 @@ pub enum ConfigError {
     UnknownResource(String),
     #[error("'{0}' is a {1}, not a primitive: only primitives run operations")]
     NotPrimitive(String, &'static str),
-    #[error("resource '{rsc}': a parameter set ({set}) has rules this evaluator cannot decide")]
-    RulesNotEvaluated { rsc: String, set: String },
     #[error("resource '{rsc}' uses template '{template}', which does not exist")]
     MissingTemplate { rsc: String, template: String },
 }
 
 /// The parameters of `task` at `interval_ms` for resource `rsc_id` (a clone
-/// instance `rsc:N` is looked up as `rsc`) on `node`.
+/// instance `rsc:N` is looked up as `rsc`), with rules evaluated for
+/// `inputs` (the node the operation ran on and "now").
+///
+/// This indexes the document's ids on every call; for many operations of
+/// one CIB, index once with [`ConfigView`].
 pub fn config_params(
     cib: &Cib,
     rsc_id: &str,
     task: &str,
     interval_ms: u64,
-    node: &str,
-    rules: &mut RuleEval,
+    inputs: RuleInputs,
+) -> Result<ConfigParams, ConfigError> {
+    ConfigView::new(cib).params(rsc_id, task, interval_ms, inputs)
+}
+
+/// A CIB with its ids indexed, for the parameters of many operations.
+pub struct ConfigView<'a> {
+    cib: &'a Cib,
+    refs: IdRefs<'a>,
+}
+
+impl<'a> ConfigView<'a> {
+    pub fn new(cib: &'a Cib) -> Self {
+        ConfigView {
+            cib,
+            refs: IdRefs::new(cib),
+        }
+    }
+
+    /// [`config_params`] over the indexed CIB.
+    pub fn params(
+        &self,
+        rsc_id: &str,
+        task: &str,
+        interval_ms: u64,
+        inputs: RuleInputs,
+    ) -> Result<ConfigParams, ConfigError> {
+        params(self.cib, &self.refs, rsc_id, task, interval_ms, inputs)
+    }
+}
+
+fn params(
+    cib: &Cib,
+    all_refs: &IdRefs,
+    rsc_id: &str,
+    task: &str,
+    interval_ms: u64,
+    inputs: RuleInputs,
 ) -> Result<ConfigParams, ConfigError> {
     let cfg = &cib.configuration;
-    let index = SetIndex::new(cib);
-    let (parents, prim) = find_primitive(&cfg.resources, rsc_id)
+    let (parents, prim_rsc, prim) = find_primitive(&cfg.resources, rsc_id)
         .or_else(|| {
             let base = strip_instance(rsc_id)?;
             find_primitive(&cfg.resources, base)
         })
         .ok_or_else(|| ConfigError::UnknownResource(rsc_id.to_string()))??;
+    // Under a clone, Pacemaker unpacks each instance from a private copy of
+    // the clone's child, so a rule id-ref resolves only within that copy.
+    let scoped;
+    let refs = match parents.iter().position(|p| matches!(p, Resource::Clone(_))) {
+        Some(i) => {
+            scoped = all_refs.with_rule_scope(parents.get(i + 1).copied().unwrap_or(prim_rsc));
+            &scoped
+        }
+        None => all_refs,
+    };
 
     let template = match &prim.template {
         Some(t) => Some(
@@ -157,39 +160,40 @@ pub fn config_params(
     };
 
     // Resource parameters: own sets (template's first, in document order),
-    // then each parent's, innermost first.
-    let node_scope = RuleScope::Node { node };
-    let mut rsc_params = Params::new();
-    let own: Vec<&NvSet> = template
+    // then each parent's, innermost first, each filling in what is unset.
+    let node_ctx = inputs.for_instance();
+    let first_wins = UnpackOptions::default();
+    let mut rsc_map = NvMap::new();
+    let own: Vec<NvSet> = template
         .iter()
         .flat_map(|t| t.instance_attributes.iter())
         .chain(prim.instance_attributes.iter())
+        .cloned()
         .collect();
-    unpack_sets(
+    unpack_nvsets(
         &own,
-        &index,
-        false,
-        node_scope,
-        rules,
-        &mut rsc_params,
-        &prim.id,
-    )?;
+        SetKind::InstanceAttributes,
+        &node_ctx,
+        refs,
+        first_wins,
+        &mut rsc_map,
+    );
     for parent in parents.iter().rev() {
-        let sets: Vec<&NvSet> = match parent {
-            Resource::Group(g) => g.instance_attributes.iter().collect(),
-            Resource::Clone(c) => c.instance_attributes.iter().collect(),
-            _ => Vec::new(),
+        let sets: &[NvSet] = match parent {
+            Resource::Group(g) => &g.instance_attributes,
+            Resource::Clone(c) => &c.instance_attributes,
+            _ => &[],
         };
-        unpack_sets(
-            &sets,
-            &index,
-            false,
-            node_scope,
-            rules,
-            &mut rsc_params,
-            &prim.id,
-        )?;
+        unpack_nvsets(
+            sets,
+            SetKind::InstanceAttributes,
+            &node_ctx,
+            refs,
+            first_wins,
+            &mut rsc_map,
+        );
     }
+    let rsc_params: Params = rsc_map.into_iter().collect();
 
     // The configured operation, if any (disabled ones count too).
     let ops = merged_ops(cfg, prim, template);
@@ -199,12 +203,16 @@ pub fn config_params(
             .flatten()
     });
 
-    let mut extra = Params::new();
+    let mut extra = NvMap::new();
     if let Some(op) = op {
-        let sets: Vec<&NvSet> = op.instance_attributes.iter().collect();
-        unpack_sets(
-            &sets, &index, false, node_scope, rules, &mut extra, &prim.id,
-        )?;
+        unpack_nvsets(
+            &op.instance_attributes,
+            SetKind::InstanceAttributes,
+            &node_ctx,
+            refs,
+            first_wins,
+            &mut extra,
+        );
     }
 
     let class = template
@@ -212,8 +220,8 @@ pub fn config_params(
         .or(prim.class.as_ref())
         .map(|c| c.raw().to_string());
     let mut all = rsc_params.clone();
-    for (k, v) in &extra {
-        all.entry(k.clone()).or_insert_with(|| v.clone());
+    for (k, v) in extra {
+        all.entry(k).or_insert(v);
     }
     if interval_ms > 0 {
         let provider = prim
@@ -224,21 +232,34 @@ pub fn config_params(
             .type_
             .as_deref()
             .or(template.and_then(|t| t.type_.as_deref()));
-        let op_scope = RuleScope::Op {
-            name: task,
-            interval_ms,
-            class: class.as_deref(),
-            provider,
-            type_,
-        };
-        let mut meta = Params::new();
+        // Operation meta-attributes see the agent and the operation, no node.
+        let op_ctx = RuleContext::new(inputs.now)
+            .rsc(class.as_deref(), provider, type_)
+            .op(task, u32::try_from(interval_ms).unwrap_or(u32::MAX));
+        let mut meta = NvMap::new();
         if let Some(d) = &cfg.op_defaults {
-            let sets: Vec<&NvSet> = d.meta_attributes.iter().collect();
-            unpack_sets(&sets, &index, false, op_scope, rules, &mut meta, &prim.id)?;
+            unpack_nvsets(
+                &d.meta_attributes,
+                SetKind::MetaAttributes,
+                &op_ctx,
+                refs,
+                first_wins,
+                &mut meta,
+            );
         }
         if let Some(op) = op {
-            let sets: Vec<&NvSet> = op.meta_attributes.iter().collect();
-            unpack_sets(&sets, &index, true, op_scope, rules, &mut meta, &prim.id)?;
+            let overwrite = UnpackOptions {
+                overwrite: true,
+                ..UnpackOptions::default()
+            };
+            unpack_nvsets(
+                &op.meta_attributes,
+                SetKind::MetaAttributes,
+                &op_ctx,
+                refs,
+                overwrite,
+                &mut meta,
+            );
             if let Some(t) = &op.timeout {
                 meta.insert("timeout".to_string(), t.raw().to_string());
             }
@@ -262,14 +283,15 @@ fn strip_instance(id: &str) -> Option<&str> {
     (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(base)
 }
 
-type Found<'a> = Result<(Vec<&'a Resource>, &'a Primitive), ConfigError>;
+type Found<'a> = Result<(Vec<&'a Resource>, &'a Resource, &'a Primitive), ConfigError>;
 
-/// The primitive `id` with its ancestors (outermost first).
+/// The primitive `id` (as a resource and as a primitive) with its ancestors
+/// (outermost first).
 fn find_primitive<'a>(resources: &'a [Resource], id: &str) -> Option<Found<'a>> {
     fn walk<'a>(r: &'a Resource, id: &str, path: &mut Vec<&'a Resource>) -> Option<Found<'a>> {
         if r.id() == id {
             return Some(match r {
-                Resource::Primitive(p) => Ok((path.clone(), p)),
+                Resource::Primitive(p) => Ok((path.clone(), r, p)),
                 other => Err(ConfigError::NotPrimitive(id.to_string(), other.tag())),
             });
         }
@@ -347,111 +369,13 @@ fn find_op<'a>(ops: &[&'a Op], task: &str, interval_ms: u64) -> Option<&'a Op> {
     })
 }
 
-/// All name/value sets with an id, for `id-ref` expansion.
-struct SetIndex<'a> {
-    sets: HashMap<&'a str, &'a NvSet>,
-}
-
-impl<'a> SetIndex<'a> {
-    fn new(cib: &'a Cib) -> SetIndex<'a> {
-        let mut sets = HashMap::new();
-        let mut add = |list: &'a [NvSet]| {
-            for s in list {
-                if let Some(id) = &s.id {
-                    sets.entry(id.as_str()).or_insert(s);
-                }
-            }
-        };
-        let cfg = &cib.configuration;
-        add(&cfg.crm_config);
-        for n in &cfg.nodes {
-            add(&n.instance_attributes);
-            add(&n.utilization);
-        }
-        for r in cfg.resources.iter().flat_map(|r| r.walk()) {
-            add(r.meta_attributes());
-            match r {
-                Resource::Primitive(p) | Resource::Template(p) => {
-                    add(&p.instance_attributes);
-                    add(&p.utilization);
-                    for o in p.operations.iter().flat_map(|o| o.ops.iter()) {
-                        add(&o.instance_attributes);
-                        add(&o.meta_attributes);
-                    }
-                }
-                Resource::Group(g) => add(&g.instance_attributes),
-                Resource::Clone(c) => add(&c.instance_attributes),
-                Resource::Bundle(_) => {}
-            }
-        }
-        if let Some(d) = &cfg.rsc_defaults {
-            add(&d.meta_attributes);
-        }
-        if let Some(d) = &cfg.op_defaults {
-            add(&d.meta_attributes);
-        }
-        SetIndex { sets }
-    }
-
-    fn expand(&self, set: &'a NvSet) -> Option<&'a NvSet> {
-        match &set.id_ref {
-            Some(r) => self.sets.get(r.as_str()).copied(),
-            None => Some(set),
-        }
-    }
-}
-
-/// `pe__unpack_dataset_nvpairs`: sets in descending score order (equal
-/// scores in reverse document order, as Pacemaker's prepend-then-stable-sort
-/// leaves them); without `overwrite` the first value for a name wins;
-/// `#default` removes a value set before.
-fn unpack_sets<'a>(
-    sets: &[&'a NvSet],
-    index: &SetIndex<'a>,
-    overwrite: bool,
-    scope: RuleScope,
-    rules: &mut RuleEval,
-    into: &mut Params,
-    rsc: &str,
-) -> Result<(), ConfigError> {
-    let mut expanded: Vec<&NvSet> = sets.iter().rev().filter_map(|s| index.expand(s)).collect();
-    let score = |s: &NvSet| {
-        s.score
-            .as_ref()
-            .and_then(|sc| sc.get())
-            .map_or(0, cib::Score::value)
-    };
-    expanded.sort_by_key(|s| std::cmp::Reverse(score(s)));
-    for set in expanded {
-        if !set.rules.is_empty() {
-            match rules(&set.rules, scope) {
-                Some(true) => {}
-                Some(false) => continue,
-                None => {
-                    return Err(ConfigError::RulesNotEvaluated {
-                        rsc: rsc.to_string(),
-                        set: set.id.clone().unwrap_or_default(),
-                    })
-                }
-            }
-        }
-        for pair in &set.nvpairs {
-            let Some(value) = pair.value.as_deref() else {
-                continue;
-            };
-            if value.eq_ignore_ascii_case("#default") {
-                into.remove(&pair.name);
-            } else if overwrite || !into.contains_key(&pair.name) {
-                into.insert(pair.name.clone(), value.to_string());
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn inputs() -> RuleInputs<'static> {
+        RuleInputs::at(DateTime::from_epoch(0, 0))
+    }
 
     fn cib(xml: &str) -> Cib {
         Cib::from_xml_lenient(xml).unwrap().0
@@ -485,7 +409,7 @@ mod tests {
     #[test]
     fn parameters_merge_like_the_scheduler() {
         let c = cib(CIB);
-        let p = config_params(&c, "r", "monitor", 10_000, "n1", &mut simple_rules).unwrap();
+        let p = config_params(&c, "r", "monitor", 10_000, inputs()).unwrap();
         let get = |k: &str| p.digest_params.get(k).map(String::as_str);
         assert_eq!(get("a"), Some("later-set-wins"));
         assert_eq!(get("b"), Some("tb"));
@@ -495,19 +419,19 @@ mod tests {
         assert_eq!(get("CRM_meta_interval"), None);
         // The template's monitor has the same name and role as the
         // primitive's, so it is dropped: op_defaults' timeout applies.
-        let p = config_params(&c, "r", "monitor", 30_000, "n1", &mut simple_rules).unwrap();
+        let p = config_params(&c, "r", "monitor", 30_000, inputs()).unwrap();
         assert_eq!(
             p.digest_params.get("CRM_meta_timeout").map(String::as_str),
             Some("99000")
         );
         // No configured op: op_defaults' timeout.
-        let p = config_params(&c, "r:2", "monitor", 5_000, "n1", &mut simple_rules).unwrap();
+        let p = config_params(&c, "r:2", "monitor", 5_000, inputs()).unwrap();
         assert_eq!(
             p.digest_params.get("CRM_meta_timeout").map(String::as_str),
             Some("99000")
         );
         // One-shot operations have no timeout in the digest.
-        let p = config_params(&c, "r", "start", 0, "n1", &mut simple_rules).unwrap();
+        let p = config_params(&c, "r", "start", 0, inputs()).unwrap();
         assert!(!p.digest_params.contains_key("CRM_meta_timeout"));
     }
 
@@ -515,12 +439,61 @@ mod tests {
     fn unknown_and_non_primitive_resources_are_errors() {
         let c = cib(CIB);
         assert!(matches!(
-            config_params(&c, "nope", "start", 0, "n1", &mut simple_rules),
+            config_params(&c, "nope", "start", 0, inputs()),
             Err(ConfigError::UnknownResource(_))
         ));
         assert!(matches!(
-            config_params(&c, "g", "start", 0, "n1", &mut simple_rules),
+            config_params(&c, "g", "start", 0, inputs()),
             Err(ConfigError::NotPrimitive(_, "group"))
         ));
+    }
+
+    #[test]
+    fn rules_see_the_node_and_now_through_the_cib_crate() {
+        let c = cib(
+            r#"<cib epoch="1" num_updates="0" admin_epoch="0"><configuration>
+          <crm_config/><nodes/>
+          <resources>
+            <clone id="c">
+              <primitive id="p" class="ocf" provider="heartbeat" type="Dummy">
+                <instance_attributes id="p-site" score="10">
+                  <rule id="p-site-r" score="0"><expression id="e1" attribute="site" operation="eq" value="left"/></rule>
+                  <nvpair id="p1" name="dir" value="/left"/>
+                </instance_attributes>
+                <instance_attributes id="p-late" score="5">
+                  <rule id="p-late-r" score="0"><date_expression id="d1" operation="gt" start="2030-01-01"/></rule>
+                  <nvpair id="p2" name="dir" value="/late"/>
+                </instance_attributes>
+                <instance_attributes id="p-base"><nvpair id="p3" name="dir" value="/base"/></instance_attributes>
+                <instance_attributes id="p-ref" id-ref="shared"/>
+              </primitive>
+            </clone>
+            <primitive id="q" class="ocf" provider="heartbeat" type="Dummy">
+              <instance_attributes id="shared"><nvpair id="s1" name="shared" value="yes"/></instance_attributes>
+            </primitive>
+          </resources>
+          <constraints/>
+        </configuration><status/></cib>"#,
+        );
+        let dir = |attrs: Option<&[(&str, &str); 2]>, epoch: i64| {
+            let mut i = RuleInputs::at(DateTime::from_epoch(epoch, 0));
+            if let Some(a) = attrs {
+                i = i.node(a);
+            }
+            let p = config_params(&c, "p:1", "start", 0, i).unwrap();
+            (
+                p.rsc_params.get("dir").cloned().unwrap_or_default(),
+                p.rsc_params.get("shared").cloned(),
+            )
+        };
+        let left = [("#uname", "n1"), ("site", "left")];
+        let right = [("#uname", "n2"), ("site", "right")];
+        assert_eq!(dir(Some(&left), 0), ("/left".into(), Some("yes".into())));
+        assert_eq!(dir(Some(&right), 0).0, "/base");
+        // Without a node, node expressions fail (as in Pacemaker).
+        assert_eq!(dir(None, 0).0, "/base");
+        // 2030-06-01: the date rule passes on the node without the site.
+        assert_eq!(dir(Some(&right), 1_906_502_400).0, "/late");
+        assert_eq!(dir(Some(&left), 1_906_502_400).0, "/left");
     }
 }

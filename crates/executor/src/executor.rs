@@ -408,8 +408,8 @@ impl Executor {
             }
             r
         };
-        let class = effective_class(&self.inner.config.paths, &req.agent);
-        let md = if needs_metadata(class, &req.action) {
+        // `service:` resolves to LSB or systemd, neither of which needs it.
+        let md = if needs_metadata(req.agent.class, &req.action) {
             self.metadata(&req.agent).await.ok()
         } else {
             None
@@ -444,7 +444,7 @@ impl Executor {
             digests: Digests::default(),
             node: cfg.node_name.clone(),
         };
-        let class = effective_class(&cfg.paths, &req.agent);
+        let class = effective_class(&cfg.paths, &req.agent).await;
         let timeout_ms = if req.timeout_ms == 0 {
             crate::time::DEFAULT_OP_TIMEOUT_MS
         } else {
@@ -452,31 +452,11 @@ impl Executor {
         };
 
         if class == Class::Systemd {
-            if req.action == "meta-data" {
-                r.stdout = systemd::metadata_xml(&systemd::unit_name(&req.agent.type_));
-            } else {
-                match systemd::run(&req.agent.type_, &req.action, timeout_ms).await {
-                    Ok((rc, st, reason)) => {
-                        r.rc = rc;
-                        r.status = st;
-                        r.exit_reason = reason;
-                    }
-                    Err(e) => {
-                        let (rc, st) = match e {
-                            systemd::SystemdError::Unsupported { .. } => {
-                                (OcfRc::Unimplemented.code(), ExecStatus::NotSupported)
-                            }
-                            systemd::SystemdError::Dbus { .. } => {
-                                (OcfRc::UnknownError.code(), ExecStatus::Error)
-                            }
-                            _ => (OcfRc::NotInstalled.code(), ExecStatus::NotInstalled),
-                        };
-                        r.rc = rc;
-                        r.status = st;
-                        r.exit_reason = Some(e.to_string());
-                    }
-                }
-            }
+            let o = systemd::execute(&req.agent.type_, &req.action, timeout_ms).await;
+            r.rc = o.rc;
+            r.status = o.status;
+            r.exit_reason = o.exit_reason;
+            r.stdout = o.stdout;
             r.rc_text = codes::rc_str(r.rc).to_string();
             return r;
         }
@@ -711,11 +691,14 @@ async fn cancelled(cancel: &mut watch::Receiver<bool>) {
     }
 }
 
-/// `service:` means LSB when the script exists, else systemd.
-fn effective_class(paths: &Paths, agent: &AgentSpec) -> Class {
+/// `service:` means LSB when the script exists, else systemd when systemd
+/// knows the unit (Pacemaker's `resources_find_service_class`); with
+/// neither it stays `service`, which runs as a missing LSB script (not
+/// installed), as Pacemaker falls back to LSB.
+async fn effective_class(paths: &Paths, agent: &AgentSpec) -> Class {
     match agent.class {
         Class::Service if paths.locate(agent).is_some() => Class::Lsb,
-        Class::Service => Class::Systemd,
+        Class::Service if systemd::unit_exists(&agent.type_).await => Class::Systemd,
         c => c,
     }
 }

@@ -105,7 +105,7 @@ fn duration_ms(text: &str, what: &str) -> anyhow::Result<u64> {
 
 async fn run_async(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::List { filter, json } => list(filter.as_deref(), json),
+        Command::List { filter, json } => list(filter.as_deref(), json).await,
         Command::MetaData { agent, json, xml } => meta_data(&agent, json, xml).await,
         Command::Run {
             agent,
@@ -181,7 +181,7 @@ async fn run_async(cmd: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn list(filter: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+async fn list(filter: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env();
     let (classes, provider): (Vec<Class>, Option<&str>) = match filter {
         None => (vec![Class::Ocf, Class::Lsb, Class::Stonith], None),
@@ -201,15 +201,32 @@ fn list(filter: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
     };
     let mut agents = Vec::new();
     for c in classes {
-        if c == Class::Systemd {
-            if !executor::systemd::is_booted() {
-                bail!("systemd is not running on this host, so there are no systemd units to list");
+        match c {
+            // crm_resource --list-agents systemd: the unit files systemd
+            // knows, `.service` dropped.
+            Class::Systemd => {
+                let units = executor::systemd::list_units()
+                    .await
+                    .context("cannot list systemd units")?;
+                agents.extend(units.iter().map(|u| AgentSpec::new(c, None, u)));
             }
-            bail!(
-                "listing systemd units is not supported yet; name the unit directly (systemd:NAME)"
-            );
+            // LSB scripts, then systemd units where systemd runs.
+            Class::Service => {
+                agents.extend(paths.list(c, provider));
+                if executor::systemd::is_booted() {
+                    let units = executor::systemd::list_units()
+                        .await
+                        .context("cannot list systemd units")?;
+                    agents.extend(units.iter().map(|u| AgentSpec::new(c, None, u)));
+                } else {
+                    eprintln!(
+                        "pacer: systemd is not running on this host (no {}): listing LSB scripts only",
+                        executor::systemd::BOOTED_MARKER
+                    );
+                }
+            }
+            _ => agents.extend(paths.list(c, provider)),
         }
-        agents.extend(paths.list(c, provider));
     }
     let mut out = String::new();
     if json {

@@ -107,3 +107,22 @@ fn bad_input_says_what_to_write() {
         assert!(out.contains("systemd is not running"), "{out}");
     }
 }
+
+/// Listing units needs a running systemd (tests/systemd/run-in-container.sh in
+/// the executor crate checks the listing itself against one).
+#[test]
+fn systemd_listing_says_when_systemd_is_not_running() {
+    if std::path::Path::new("/run/systemd/system").is_dir() {
+        return;
+    }
+    let (code, _, err) = pacer(&["agent", "list", "systemd"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("systemd is not running on this host (no /run/systemd/system)"),
+        "{err}"
+    );
+    // `service`: the LSB scripts, and a note that units are left out.
+    let (code, _, err) = pacer(&["agent", "list", "service"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("listing LSB scripts only"), "{err}");
+}
