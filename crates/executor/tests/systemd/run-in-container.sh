@@ -63,10 +63,11 @@ artifacts=$(cargo test --workspace --locked --no-run --message-format=json 2>/de
     echo "run-in-container: cargo test --workspace --no-run failed" >&2; exit 1; }
 executable() {
     printf '%s\n' "$artifacts" | grep '"reason":"compiler-artifact"' | grep -F "$1" |
-        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1
+        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' || true
 }
-test_bin=$(executable '"kind":["test"],"crate_types":["bin"],"name":"systemd_live"')
-pacer_bin=$(executable '"kind":["bin"],"crate_types":["bin"],"name":"pacer"')
+test_bin=$(executable '"kind":["test"],"crate_types":["bin"],"name":"systemd_live"' | tail -1)
+# The bin's unit tests are a "bin" artifact too, under deps/: not that one.
+pacer_bin=$(executable '"kind":["bin"],"crate_types":["bin"],"name":"pacer"' | grep -v '/deps/' || true)
 [ -x "$test_bin" ] || { echo "run-in-container: no systemd_live test binary in cargo's output" >&2; exit 1; }
 [ -x "$pacer_bin" ] || { echo "run-in-container: no pacer binary in cargo's output" >&2; exit 1; }
 mkdir -p "$root/opt/pacer-test"
