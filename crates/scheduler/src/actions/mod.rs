@@ -348,6 +348,18 @@ impl<'a> Ws<'a> {
         if !pl.order.is_empty() {
             self.top = pl.order.clone();
         }
+        // Assignment to no node marks the actions created before it (history
+        // checks: cancels of orphaned or maintenance-mode monitors,
+        // rescheduled monitors) as `pcmk__finalize_assignment` does.
+        for (i, p) in pl.resources.iter().enumerate() {
+            let primitive = matches!(
+                self.st.resources.get(i).map(|r| &r.kind),
+                Some(ResourceKind::Primitive(_))
+            );
+            if primitive && p.node.is_none() {
+                self.mark_actions_unassigned(RscId(i));
+            }
+        }
     }
 
     /// Resources a lost ticket with `loss-policy=freeze` blocks, as

@@ -1164,6 +1164,15 @@ impl Ws<'_> {
         let changed = self.rx[r.0].alloc.is_some();
         self.rx[r.0].alloc = None;
         self.st.resources[r.0].next_role = Role::Stopped;
+        self.mark_actions_unassigned(r);
+        changed
+    }
+
+    /// What `pcmk__finalize_assignment` does to a primitive's existing
+    /// actions when it is assigned to no node: its stop becomes required,
+    /// its start unrunnable, and so does every recurring action (cancels
+    /// included) except monitors for the stopped role.
+    pub(crate) fn mark_actions_unassigned(&mut self, r: RscId) {
         for a in self.rx[r.0].actions.clone().into_iter().rev() {
             let task = self.act(a).task.clone();
             if task.eq_ignore_ascii_case("stop") {
@@ -1178,7 +1187,6 @@ impl Ws<'_> {
                 }
             }
         }
-        changed
     }
 
     // ----- colocation dependents -----

@@ -54,30 +54,16 @@ impl Ws<'_> {
     /// The resource's fail count on a node, ignoring expired failures
     /// (`pe_get_failcount` with `pe_fc_effective`).
     pub(super) fn effective_failcount(&self, r: RscId, n: NodeId) -> i64 {
-        let res = self.rsc(r);
-        let name = res.clone_name.as_deref().unwrap_or(&res.id);
-        let name = if res.flags.unique {
-            name.to_string()
+        // The same reading as unpacking's (legacy attribute names of CIBs
+        // older than feature set 3.0.13 included).
+        let (count, last, block) =
+            crate::unpack::failcount::raw_failcount(self.cib, &self.st, n, r, None);
+        let count = i64::from(count);
+        let timeout = if block {
+            0
         } else {
-            crate::util::clone_strip(name).to_string()
+            self.rsc(r).failure_timeout_s
         };
-        let mut count = cib::Score::ZERO;
-        let mut last = 0i64;
-        for (k, v) in &self.node(n).attrs {
-            if let Some(rest) = k.strip_prefix("fail-count-") {
-                if failcount_attr_for(rest, &name, res.flags.unique) {
-                    count += cib::Score::parse(v).unwrap_or(cib::Score::ZERO);
-                }
-            } else if let Some(rest) = k.strip_prefix("last-failure-") {
-                if failcount_attr_for(rest, &name, res.flags.unique) {
-                    if let Ok(t) = v.trim().parse::<i64>() {
-                        last = last.max(t);
-                    }
-                }
-            }
-        }
-        let count = i64::from(count.value());
-        let timeout = res.failure_timeout_s;
         if count > 0 && last > 0 && timeout > 0 && self.st.now > last + timeout {
             return 0;
         }
@@ -168,7 +154,14 @@ impl Ws<'_> {
             Some(p) => p.allowed.contains_key(&n),
             None => self.rsc(r).allowed_nodes.contains_key(&n),
         };
-        let mut mode = crate::placement::Discovery::Always;
+        // Every allowed-node entry of a bundle's guest node says "never"
+        // (the bundle fixes the copies resources already hold and later
+        // copies inherit it); constraints can only raise it.
+        let mut mode = if self.node(n).discover_never {
+            crate::placement::Discovery::Never
+        } else {
+            crate::placement::Discovery::Always
+        };
         // A bundled instance may run (and is probed) on its replica's node
         // only: Pacemaker gives that node exclusive discovery.
         if let Some(rep) = self.replica_of_child(r) {
@@ -485,27 +478,4 @@ fn is_true_default(map: &BTreeMap<String, String>, name: &str, default: bool) ->
         Some(v) => cib::value::is_true(Some(v)),
         None => default,
     }
-}
-
-/// Whether the rest of a `fail-count-`/`last-failure-` attribute name
-/// (after the prefix) belongs to resource `name`: `<name>[:N]#<op>_<ms>`.
-fn failcount_attr_for(rest: &str, name: &str, unique: bool) -> bool {
-    let Some(rest) = rest.strip_prefix(name) else {
-        return false;
-    };
-    let rest = if unique {
-        rest
-    } else {
-        match rest.strip_prefix(':') {
-            Some(r) => {
-                let digits = r.bytes().take_while(u8::is_ascii_digit).count();
-                if digits == 0 {
-                    return false;
-                }
-                &r[digits..]
-            }
-            None => rest,
-        }
-    };
-    rest.is_empty() || rest.starts_with('#')
 }
