@@ -46,3 +46,10 @@ fn legacy_failcount_names_are_not_cleared() {
 fn bundle_guest_node_is_not_probed() {
     check("bundle_node_not_probed");
 }
+
+/// A resource assigned to no node and later to its current node (unmanaged)
+/// keeps the marks the first assignment gave its actions.
+#[test]
+fn first_assignment_to_no_node_marks_actions() {
+    check("unpaired_instance_keeps_monitor");
+}

@@ -350,13 +350,14 @@ impl<'a> Ws<'a> {
         }
         // Assignment to no node marks the actions created before it (history
         // checks: cancels of orphaned or maintenance-mode monitors,
-        // rescheduled monitors) as `pcmk__finalize_assignment` does.
+        // rescheduled monitors) as `pcmk__finalize_assignment` does, also
+        // when a later assignment gave the resource a node again.
         for (i, p) in pl.resources.iter().enumerate() {
             let primitive = matches!(
                 self.st.resources.get(i).map(|r| &r.kind),
                 Some(ResourceKind::Primitive(_))
             );
-            if primitive && p.node.is_none() {
+            if primitive && (p.node.is_none() || p.finalized_to_none) {
                 self.mark_actions_unassigned(RscId(i));
             }
         }

@@ -245,6 +245,7 @@ impl Engine<'_> {
         self.r[rsc.0].provisional = false;
         let Some((node, entry)) = chosen else {
             self.r[rsc.0].next_role = Role::Stopped;
+            self.r[rsc.0].finalized_to_none = true;
             return false;
         };
         self.r[rsc.0].allocated = Some((node, entry));

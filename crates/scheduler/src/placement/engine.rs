@@ -75,6 +75,9 @@ pub(crate) struct WRsc {
     pub promotion_constrained: bool,
     pub utilization: BTreeMap<String, String>,
     pub lock_node: Option<NodeId>,
+    /// Assignment finalized it to no node at least once (its existing
+    /// actions were marked then, even if it was assigned again later).
+    pub finalized_to_none: bool,
 }
 
 /// A node's working data.
@@ -181,6 +184,7 @@ impl<'a> Engine<'a> {
                     promotion_constrained: false,
                     utilization,
                     lock_node: res.lock_node,
+                    finalized_to_none: false,
                 }
             })
             .collect();

@@ -129,6 +129,11 @@ pub struct RscPlacement {
     /// A location constraint with `resource-discovery=exclusive` applies
     /// to the resource.
     pub exclusive_discover: bool,
+    /// Assignment gave the primitive no node at some point
+    /// (`pcmk__finalize_assignment` with none, which marks the actions that
+    /// exist then), even if a later assignment (an unmanaged resource's
+    /// current node) gave it one.
+    pub finalized_to_none: bool,
 }
 
 /// What placement changes about a node.
@@ -416,6 +421,7 @@ fn finish(e: engine::Engine<'_>, unpacked: constraints::Unpacked) -> Placement {
                         .map(|(&n, en)| (n, en.discover))
                         .collect(),
                     exclusive_discover: w.exclusive_discover,
+                    finalized_to_none: w.finalized_to_none,
                 }
             })
             .collect();
@@ -471,6 +477,7 @@ fn keep_in_place(state: &ClusterState) -> Placement {
                 with_this: Vec::new(),
                 discovery: BTreeMap::new(),
                 exclusive_discover: r.flags.exclusive_discover,
+                finalized_to_none: false,
             }
         })
         .collect();

@@ -29,8 +29,13 @@ def node_state(i, name, lrms="", attrs=None, extra=""):
     return (f'<node_state id="{i}" uname="{name}" in_ccm="true" crmd="online" join="member" expected="member"{extra}>'
             f'{ta}<lrm id="{i}"><lrm_resources>{lrms}</lrm_resources></lrm></node_state>')
 
-def cib(resources, status, constraints="", feature_set=FS, nodes=("n1", "n2")):
-    node_xml = "".join(f'<node id="{i + 1}" uname="{n}"/>' for i, n in enumerate(nodes))
+def cib(resources, status, constraints="", feature_set=FS, nodes=("n1", "n2"), node_attrs=None):
+    node_attrs = node_attrs or {}
+    node_xml = "".join(
+        f'<node id="{i + 1}" uname="{n}"><instance_attributes id="na-{n}">'
+        + "".join(nv(f"na-{n}-{k}", k, v) for k, v in node_attrs[n].items())
+        + '</instance_attributes></node>' if n in node_attrs else f'<node id="{i + 1}" uname="{n}"/>'
+        for i, n in enumerate(nodes))
     return (f'<cib crm_feature_set="{feature_set}" validate-with="pacemaker-3.9" epoch="1" num_updates="1" '
             f'admin_epoch="0" have-quorum="1" dc-uuid="1" execution-date="1700000000"><configuration><crm_config>'
             f'<cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set>'
@@ -97,6 +102,19 @@ cases["bundle_node_not_probed"] = cib(
                + lrm("web-0", [probe_n2("web-0", 3)], typ="remote")
                + lrm("x", [op("x", "start", 0, 5, node="n2"), op("x", "monitor", 10000, 6, node="n2")]))
     + guest)
+
+# An interleaved clone instance that cannot pair with an instance of the
+# clone it is colocated with is assigned to no node first (which makes the
+# maintenance-mode cancel of its monitor unrunnable), then, unmanaged on a
+# node in maintenance, to its current node: no cancel is scheduled.
+cases["unpaired_instance_keeps_monitor"] = cib(
+    '<clone id="A"><meta_attributes id="A-m">' + nv("A-i", "interleave", "true") + '</meta_attributes>' + prim("a") + '</clone>'
+    + '<clone id="B"><meta_attributes id="B-m">' + nv("B-t", "target-role", "Stopped") + '</meta_attributes>' + prim("b") + '</clone>',
+    node_state(1, "n1", lrm("a", [op("a", "start", 0, 2), op("a", "monitor", 10000, 3)])
+               + lrm("b", [op("b", "monitor", 0, 4, rc=7)]))
+    + node_state(2, "n2", lrm("a", [probe_n2("a")]) + lrm("b", [probe_n2("b", 2)])),
+    '<rsc_colocation id="a-with-b" rsc="A" with-rsc="B" score="INFINITY"/>',
+    node_attrs={"n1": {"maintenance": "true"}})
 
 for name, x in cases.items():
     open(f"{name}.xml", "w").write(x + "\n")
