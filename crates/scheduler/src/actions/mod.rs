@@ -357,7 +357,7 @@ impl<'a> Ws<'a> {
                 self.st.resources.get(i).map(|r| &r.kind),
                 Some(ResourceKind::Primitive(_))
             );
-            if primitive && (p.node.is_none() || p.finalized_to_none) {
+            if primitive && p.finalized_to_none {
                 self.mark_actions_unassigned(RscId(i));
             }
         }
