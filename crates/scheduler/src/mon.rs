@@ -380,6 +380,112 @@ fn failed_action_text(st: &ClusterState, f: &FailedOp, opts: &MonOptions) -> Str
     s
 }
 
+/// `pacer status --json`: a stable JSON shape of the same facts (documented
+/// in README.md). Fields are only ever added.
+pub fn to_json(cib: &Cib, st: &ClusterState) -> serde_json::Value {
+    use serde_json::json;
+    let dc = st.nodes.iter().find(|n| n.is_dc).map(|n| n.uname.clone());
+    let nodes: Vec<_> = st
+        .node_order
+        .iter()
+        .map(|&nid| {
+            let n = st.node(nid);
+            let kind = if st.is_guest_node(nid) {
+                "guest"
+            } else if st.is_remote_node(nid) {
+                "remote"
+            } else {
+                "member"
+            };
+            json!({
+                "name": n.uname, "id": n.id, "type": kind, "online": n.online,
+                "standby": n.standby, "standby_onfail": n.standby_onfail,
+                "maintenance": n.maintenance, "pending": n.pending, "unclean": n.unclean,
+                "shutdown": n.shutdown, "dc": n.is_dc,
+                "resources_running": n.running_rsc.len(),
+            })
+        })
+        .collect();
+    fn rsc_json(st: &ClusterState, r: RscId) -> serde_json::Value {
+        let res = st.rsc(r);
+        let (kind, agent) = match &res.kind {
+            ResourceKind::Primitive(p) => (
+                "primitive",
+                Some(match &p.provider {
+                    Some(pr) => format!("{}:{}:{}", p.class, pr, p.agent),
+                    None => format!("{}:{}", p.class, p.agent),
+                }),
+            ),
+            ResourceKind::Group => ("group", None),
+            ResourceKind::Clone(_) => ("clone", None),
+            ResourceKind::Bundle(_) => ("bundle", None),
+        };
+        let mut locs = Vec::new();
+        st.locations(r, false, &mut locs);
+        let nodes: Vec<&str> = locs.iter().map(|&n| st.node(n).uname.as_str()).collect();
+        json!({
+            "id": res.id, "kind": kind, "agent": agent,
+            "role": format!("{:?}", st.current_role(r)),
+            "target_role": res.target_role_meta(),
+            "managed": res.flags.managed, "failed": res.flags.failed,
+            "orphan": res.flags.orphan, "blocked": res.flags.block,
+            "nodes": nodes,
+            "children": res.children.iter().map(|&c| rsc_json(st, c)).collect::<Vec<_>>(),
+        })
+    }
+    let resources: Vec<_> = st.top.iter().map(|&r| rsc_json(st, r)).collect();
+    let mut failcounts = Vec::new();
+    for ns in &cib.status.node_states {
+        let Some(nid) = st.nodes.iter().position(|n| n.id == ns.id).map(NodeId) else {
+            continue;
+        };
+        for lr in ns.lrm_resources() {
+            let Some(rsc) = find_history_resource(st, &lr.id) else {
+                continue;
+            };
+            let (count, last) = failcount(cib, st, nid, rsc);
+            if count > 0 {
+                failcounts.push(json!({
+                    "node": st.node(nid).uname, "resource": lr.id, "fail_count": count,
+                    "migration_threshold": st.rsc(rsc).migration_threshold,
+                    "last_failure": (last > 0).then_some(last),
+                }));
+            }
+        }
+    }
+    let failed: Vec<_> = st
+        .failed_ops
+        .iter()
+        .map(|f| {
+            json!({
+                "key": f.op_key, "task": f.task, "interval_ms": f.interval_ms,
+                "node": st.node(f.node).uname, "rc": f.rc,
+                "rc_text": crate::summary::ocf_exit_text(f.rc),
+                "status": exec_status_text(f.status), "exit_reason": f.exit_reason,
+                "last_rc_change": f.last_rc_change, "exec_time_ms": f.exec_time,
+            })
+        })
+        .collect();
+    json!({
+        "cluster": {
+            "stack": cib_option(cib, "cluster-infrastructure"),
+            "dc": dc, "dc_version": cib_option(cib, "dc-version"),
+            "quorum": st.have_quorum,
+            "cib_version": format!("{}.{}.{}", cib.admin_epoch, cib.epoch, cib.num_updates),
+            "last_written": cib.cib_last_written,
+            "nodes_configured": st.nodes.len(),
+            "resource_instances": st.counts.instances,
+            "disabled": st.counts.disabled, "blocked": st.counts.blocked,
+            "maintenance_mode": st.options.maintenance_mode,
+            "stop_all_resources": st.options.stop_all_resources,
+        },
+        "nodes": nodes,
+        "resources": resources,
+        "failcounts": failcounts,
+        "failed_actions": failed,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
