@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod admin_cli;
 mod agent;
 mod cib_file;
 mod cluster;
@@ -34,8 +35,14 @@ enum Command {
     /// Resource and fence agents: list them, show their meta-data, run an action.
     #[command(subcommand)]
     Agent(agent::Command),
-    /// Membership, quorum, DC and CIB version of the running cluster.
+    /// The cluster's status as crm_mon -1 shows it (from pacerd or a CIB file).
     Status(status::Args),
+    /// Start, stop, move, ban, clear, clean up and locate resources (like crm_resource).
+    Resource(admin_cli::ResourceArgs),
+    /// Standby, maintenance and attributes of nodes (like crm_standby, crm_attribute -N).
+    Node(admin_cli::NodeArgs),
+    /// Cluster properties (like crm_attribute -n NAME).
+    Property(admin_cli::PropertyArgs),
     /// Set up a cluster (corosync.conf, authkey, CIB) and talk to the local pacerd.
     #[command(subcommand)]
     Cluster(cluster::Command),
@@ -61,6 +68,9 @@ fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(args),
         Command::Configure(cmd) => configure::run(cmd),
         Command::Status(args) => status::run(args),
+        Command::Resource(a) => admin_cli::resource(a.target, a.cmd),
+        Command::Node(a) => admin_cli::node(a.target, a.cmd),
+        Command::Property(a) => admin_cli::property(a.target, a.cmd),
         Command::Cluster(cmd) => cluster::run(cmd),
         Command::Lab(cmd) => lab::run(cmd),
         Command::Agent(cmd) => agent::run(cmd),

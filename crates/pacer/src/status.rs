@@ -1,19 +1,37 @@
-//! `pacer status`: membership, quorum, DC and CIB version as the local
-//! pacerd sees them, in a subset of crm_mon's layout.
+//! `pacer status`: crm_mon's one-shot view (`crm_mon -1`) of the CIB, read
+//! from a file (`--cib FILE` or `CIB_file`) or from the local pacerd; with
+//! `--membership`, the membership layer's own view (DC, quorum, CIB version).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
+use crate::cib_file;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// Read this CIB file instead of asking pacerd (default: $CIB_file).
+    #[arg(long, value_name = "FILE")]
+    pub cib: Option<PathBuf>,
+    /// Show inactive resources too (crm_mon -r).
+    #[arg(short = 'r', long = "inactive")]
+    pub inactive: bool,
+    /// Show fail counts: the "Migration Summary" (crm_mon -f).
+    #[arg(short = 'f', long = "failcounts")]
+    pub failcounts: bool,
+    /// Accepted for crm_mon compatibility: pacer status is always one-shot.
+    #[arg(short = '1', long = "one-shot")]
+    pub one_shot: bool,
+    /// Print the status as JSON (see README: `pacer status --json`).
+    #[arg(long, conflicts_with = "membership")]
+    pub json: bool,
+    /// pacerd's own view instead: membership, quorum, DC and CIB version.
+    #[arg(long)]
+    pub membership: bool,
     /// pacerd's control socket.
     #[arg(long, default_value = control::DEFAULT_SOCKET)]
     pub socket: PathBuf,
-    /// Print the raw status as JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 pub fn fetch(socket: &std::path::Path) -> anyhow::Result<control::Status> {
@@ -25,20 +43,58 @@ pub fn fetch(socket: &std::path::Path) -> anyhow::Result<control::Status> {
     }
 }
 
+/// The whole CIB from pacerd (like `cibadmin -Q`).
+pub fn fetch_cib(socket: &std::path::Path) -> anyhow::Result<String> {
+    let mut c = control::Client::connect(socket)?;
+    match c.call(&control::Request::Cib)? {
+        control::Response::Cib { xml } => Ok(xml),
+        control::Response::Error { message } => bail!("pacerd: {message}"),
+        other => bail!("pacerd answered {other:?} to a CIB request"),
+    }
+}
+
+/// The CIB text to show: the file if one is named, else pacerd's.
+pub fn load_cib(cib: Option<&std::path::Path>, socket: &std::path::Path) -> anyhow::Result<String> {
+    match cib_file::resolve(cib) {
+        Some(path) => cib_file::read(&path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .with_context(|| format!("{} does not exist", path.display())),
+        None => fetch_cib(socket),
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let s = fetch(&args.socket)?;
+    if args.membership {
+        let s = fetch(&args.socket)?;
+        print!("{}", render(&s));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let xml = load_cib(args.cib.as_deref(), &args.socket)?;
+    let (cib, _warnings) = cib::Cib::from_xml_lenient(&xml).context("the CIB cannot be read")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let st = scheduler::unpack(&cib, now);
     if args.json {
+        let v = scheduler::mon::to_json(&cib, &st);
         println!(
             "{}",
-            serde_json::to_string_pretty(&s).context("encoding the status")?
+            serde_json::to_string_pretty(&v).context("encoding the status")?
         );
-    } else {
-        print!("{}", render(&s));
+        return Ok(ExitCode::SUCCESS);
     }
+    let opts = scheduler::mon::MonOptions {
+        inactive: args.inactive,
+        failcounts: args.failcounts,
+        now_s: now,
+        utc_offset_s: chrono::Local::now().offset().local_minus_utc(),
+    };
+    print!("{}", scheduler::mon::render(&cib, &st, &opts));
     Ok(ExitCode::SUCCESS)
 }
 
-/// crm_mon's "Cluster Summary" and "Node List", for what this layer knows.
+/// The membership layer's view in crm_mon's layout: DC, quorum, CIB version, nodes.
 pub fn render(s: &control::Status) -> String {
     let e = &s.engine;
     let name = |id: u32| {

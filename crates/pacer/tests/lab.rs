@@ -219,7 +219,7 @@ fn three_node_lab_on_real_corosync() {
         settled(s, &[1, 2, 3], true)
     });
     let dc = s[0].engine.dc.expect("a DC");
-    let text = lab.ok(&["lab", "exec", "2", "status"]);
+    let text = lab.ok(&["lab", "exec", "2", "status", "--membership"]);
     assert!(
         text.contains("partition with quorum") && text.contains("Online: [ n1 n2 n3 ]"),
         "{text}"
@@ -247,7 +247,7 @@ fn three_node_lab_on_real_corosync() {
     lab.wait("nodes 1 and 2 without node 3, quorate", &[1, 2], |s| {
         settled(s, &[1, 2], true)
     });
-    let text = lab.ok(&["lab", "exec", "1", "status"]);
+    let text = lab.ok(&["lab", "exec", "1", "status", "--membership"]);
     assert!(text.contains("OFFLINE: [ n3 ]"), "{text}");
     lab.ok(&["lab", "start", "3"]);
     lab.wait("node 3 back", &[1, 2, 3], |s| settled(s, &[1, 2, 3], true));
