@@ -22,6 +22,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod compare;
+pub mod synthetic;
 
 /// How many cases the corpus holds.
 pub const CASES: usize = 599;

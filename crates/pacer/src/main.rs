@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod admin_cli;
 mod agent;
+mod bench;
 mod cib_file;
 mod cluster;
 mod configure;
@@ -49,6 +50,9 @@ enum Command {
     /// An N-node cluster on this machine in network namespaces (root).
     #[command(subcommand)]
     Lab(lab::Command),
+    /// Scheduler benchmarks: the corpus in-process, synthetic CIBs.
+    #[command(subcommand)]
+    Bench(bench::Command),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +78,7 @@ fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cluster(cmd) => cluster::run(cmd),
         Command::Lab(cmd) => lab::run(cmd),
         Command::Agent(cmd) => agent::run(cmd),
+        Command::Bench(cmd) => bench::run(cmd),
     }
 }
 

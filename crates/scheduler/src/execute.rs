@@ -9,7 +9,7 @@
 //! **Architecture Invariant:** pure: the caller passes "now" (used for the
 //! recorded run times), and gets text and a new CIB back.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use cib::{Cib, LrmResource, LrmRscOp, NodeState};
 
@@ -33,12 +33,20 @@ pub struct Execution {
 /// Runs `graph` against `cib`; `state` is the cluster state the graph was
 /// computed from (for the resource names the executor would report).
 pub fn simulate(cib: &Cib, state: &ClusterState, graph: &Graph, now: i64) -> Execution {
+    let mut known = HashSet::new();
+    for r in &state.resources {
+        known.insert(r.id.as_str());
+        if let Some(c) = &r.clone_name {
+            known.insert(c.as_str());
+        }
+    }
     let mut ex = Executor {
         cib: cib.clone(),
-        state,
+        known,
         now,
         lines: Vec::new(),
         completed: Vec::new(),
+        lrm_ix: HashMap::new(),
     };
     let mut confirmed: HashSet<usize> = HashSet::new();
     let mut fired = vec![false; graph.synapses.len()];
@@ -71,19 +79,16 @@ pub fn simulate(cib: &Cib, state: &ClusterState, graph: &Graph, now: i64) -> Exe
 
 struct Executor<'a> {
     cib: Cib,
-    state: &'a ClusterState,
+    /// `pe_find_resource` (with renamed names): the ids and history names
+    /// of the state's resources.
+    known: HashSet<&'a str>,
     now: i64,
     lines: Vec<String>,
     completed: Vec<usize>,
-}
-
-/// `pe_find_resource` (with renamed names): whether a resource is known by
-/// this id or history name.
-fn known_resource(state: &ClusterState, id: &str) -> bool {
-    state
-        .resources
-        .iter()
-        .any(|r| r.id == id || r.clone_name.as_deref() == Some(id))
+    /// Per node state (by position): where each resource's history entries
+    /// are, so that recording a result does not scan the node's whole
+    /// history. Built on first use; dropped when a fencing clears a history.
+    lrm_ix: HashMap<usize, HashMap<String, Vec<usize>>>,
 }
 
 impl Executor<'_> {
@@ -129,10 +134,17 @@ impl Executor<'_> {
         ns.crm_debug_origin = Some("simulate_fencing_action".into());
         ns.lrm = None;
         ns.transient_attributes = None;
+        self.lrm_ix.clear();
     }
 
     /// `pcmk__inject_node`: the node's state entry, created when missing.
     fn node_state(&mut self, uname: &str, uuid: Option<&str>) -> &mut NodeState {
+        let idx = self.node_state_index(uname, uuid);
+        &mut self.cib.status.node_states[idx]
+    }
+
+    /// The position of [`Self::node_state`]'s entry.
+    fn node_state_index(&mut self, uname: &str, uuid: Option<&str>) -> usize {
         let pos = self
             .cib
             .status
@@ -161,7 +173,7 @@ impl Executor<'_> {
                 self.cib.status.node_states.len() - 1
             }
         };
-        &mut self.cib.status.node_states[idx]
+        idx
     }
 
     /// `simulate_resource_action`.
@@ -175,9 +187,9 @@ impl Executor<'_> {
         };
         let config_name = rsc.id.clone();
         let mut resource = config_name.clone();
-        if !known_resource(self.state, &resource) {
+        if !self.known.contains(resource.as_str()) {
             if let Some(long) = &rsc.long_id {
-                if known_resource(self.state, long) {
+                if self.known.contains(long.as_str()) {
                     resource = long.clone();
                 }
             }
@@ -207,24 +219,25 @@ impl Executor<'_> {
         };
         self.lines.push(line);
         let now = self.now;
-        let ns = self.node_state(&node, Some(&uuid));
+        let ns_idx = self.node_state_index(&node, Some(&uuid));
+        let ns = &mut self.cib.status.node_states[ns_idx];
         let lrm = ns.lrm.get_or_insert_with(|| cib::Lrm {
             id: Some(uuid.clone()),
             ..Default::default()
         });
         let resources = lrm.lrm_resources.get_or_insert_with(Default::default);
+        let ix = self.lrm_ix.entry(ns_idx).or_insert_with(|| {
+            let mut ix: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, r) in resources.resources.iter().enumerate() {
+                ix.entry(r.id.clone()).or_default().push(i);
+            }
+            ix
+        });
         // Pacemaker looks the entry up by XPath, which finds nothing when
         // a node has several entries for the resource: a new one is added.
-        let unique = |id: &str| {
-            let mut it = resources
-                .resources
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.id == id);
-            match (it.next(), it.next()) {
-                (Some((i, _)), None) => Some(i),
-                _ => None,
-            }
+        let unique = |id: &str| match ix.get(id).map(Vec::as_slice) {
+            Some([i]) => Some(*i),
+            _ => None,
         };
         let pos = unique(&resource).or_else(|| {
             if resource != config_name {
@@ -243,7 +256,9 @@ impl Executor<'_> {
                     type_: rsc.agent.clone(),
                     ..Default::default()
                 });
-                resources.resources.len() - 1
+                let i = resources.resources.len() - 1;
+                ix.entry(config_name.clone()).or_default().push(i);
+                i
             }
         };
         let entry = &mut resources.resources[idx];

@@ -1,8 +1,15 @@
-//! Properties of placement over random CIBs generated from a small grammar
-//! (nodes; primitives, groups, clones, promotable clones, cloned groups;
-//! location, colocation, order and ticket constraints, resource sets;
-//! resources running, promoted or failed on nodes): placement never panics,
-//! is deterministic, and assigns every primitive to at most one node.
+//! Properties of the scheduler over random CIBs generated from a small
+//! grammar (nodes online, offline, in standby or maintenance; primitives,
+//! groups, clones, promotable clones, cloned groups; location, colocation,
+//! order and ticket constraints, resource sets; resources running, promoted,
+//! failed to start or failed their monitor on nodes):
+//!
+//! - placement never panics, is deterministic, and assigns every primitive
+//!   to at most one node;
+//! - the whole `crm_simulate -S` pipeline (actions, graph, simulated
+//!   execution, revised status) never panics, gives byte-identical text and
+//!   graph XML for the same input, and never leaves a primitive outside any
+//!   clone active on more nodes than one (unless it already was).
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -50,7 +57,8 @@ struct RscSpec {
     target_role: Option<u8>,
     migration_threshold: u8,
     cpu: u8,
-    /// (node, rc): 0 running, 8 promoted, 1 failed.
+    /// (node, rc): 0 running, 8 promoted, 1 failed to start, 7 failed its
+    /// monitor (found not running).
     history: Vec<(u8, u8)>,
 }
 
@@ -142,7 +150,10 @@ fn rsc_spec() -> impl Strategy<Value = RscSpec> {
         prop::option::weighted(0.15, 0u8..4),
         0u8..4,
         0u8..4,
-        prop::collection::vec((0u8..6, prop::sample::select(vec![0u8, 0, 0, 8, 1])), 0..3),
+        prop::collection::vec(
+            (0u8..6, prop::sample::select(vec![0u8, 0, 0, 8, 1, 7])),
+            0..3,
+        ),
     )
         .prop_map(
             |(kind, stickiness, target_role, migration_threshold, cpu, history)| RscSpec {
@@ -475,10 +486,13 @@ fn to_xml(spec: &Spec) -> String {
         let mut attrs = String::new();
         for (r, spec_r) in spec.rscs.iter().enumerate() {
             let (_, prims) = names(spec, r);
-            for &(node, rc) in &spec_r.history {
-                if node as usize % spec.nodes.len() != i {
-                    continue;
-                }
+            // One history entry per resource and node (two would be a CIB
+            // no cluster writes; crm_simulate then adds a third).
+            let on_this_node = spec_r
+                .history
+                .iter()
+                .find(|(node, _)| *node as usize % spec.nodes.len() == i);
+            if let Some(&(_, rc)) = on_this_node {
                 for p in &prims {
                     let agent = match spec_r.kind {
                         Kind::Clone {
@@ -489,11 +503,28 @@ fn to_xml(spec: &Spec) -> String {
                     let (task, rc) = match rc {
                         8 => ("promote", 0),
                         1 => ("start", 1),
+                        7 => ("start", 7),
                         _ => ("start", 0),
                     };
+                    // A monitor failure: started, then found not running.
+                    let monitor = if rc == 7 {
+                        format!(
+                            r#"<lrm_rsc_op id="{p}_monitor_10000" operation_key="{p}_monitor_10000" operation="monitor" crm-debug-origin="t" crm_feature_set="3.16.1" transition-key="2:1:0:t" transition-magic="0:7;2:1:0:t" call-id="3" rc-code="7" op-status="0" interval="10000" last-rc-change="1700000050" exec-time="1" queue-time="0" op-digest="d"/>"#
+                        )
+                    } else {
+                        String::new()
+                    };
+                    let start_rc = if rc == 7 { 0 } else { rc };
                     lrm.push_str(&format!(
-                        r#"<lrm_resource id="{p}" class="ocf" provider="pacemaker" type="{agent}"><lrm_rsc_op id="{p}_last_0" operation_key="{p}_{task}_0" operation="{task}" crm-debug-origin="t" crm_feature_set="3.16.2" transition-key="1:1:0:t" transition-magic="0:{rc};1:1:0:t" call-id="2" rc-code="{rc}" op-status="0" interval="0" last-rc-change="1700000000" exec-time="1" queue-time="0" op-digest="d"/></lrm_resource>"#
+                        r#"<lrm_resource id="{p}" class="ocf" provider="pacemaker" type="{agent}"><lrm_rsc_op id="{p}_last_0" operation_key="{p}_{task}_0" operation="{task}" crm-debug-origin="t" crm_feature_set="3.16.1" transition-key="1:1:0:t" transition-magic="0:{start_rc};1:1:0:t" call-id="2" rc-code="{start_rc}" op-status="0" interval="0" last-rc-change="1700000000" exec-time="1" queue-time="0" op-digest="d"/>{monitor}</lrm_resource>"#
                     ));
+                    if rc == 7 {
+                        attrs.push_str(&nv(
+                            &format!("fc-{p}-{i}"),
+                            &format!("fail-count-{p}#monitor_10000"),
+                            "1",
+                        ));
+                    }
                     if rc == 1 {
                         attrs.push_str(&nv(
                             &format!("fc-{p}-{i}"),
@@ -521,7 +552,7 @@ fn to_xml(spec: &Spec) -> String {
         spec.ticket_granted
     ));
     format!(
-        r#"<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="1" num_updates="1" admin_epoch="0" have-quorum="{}" dc-uuid="1" execution-date="1700000100"><configuration><crm_config><cluster_property_set id="o">{props}</cluster_property_set></crm_config><nodes>{nodes}</nodes><resources>{resources}</resources><constraints>{constraints}</constraints></configuration><status>{status}</status></cib>"#,
+        r#"<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="1" admin_epoch="0" have-quorum="{}" dc-uuid="1" execution-date="1700000100"><configuration><crm_config><cluster_property_set id="o">{props}</cluster_property_set></crm_config><nodes>{nodes}</nodes><resources>{resources}</resources><constraints>{constraints}</constraints></configuration><status>{status}</status></cib>"#,
         if spec.quorum { 1 } else { 0 }
     )
 }
@@ -571,6 +602,94 @@ proptest! {
             prop_assert!(text.contains(" score on "), "{}", text);
         }
     }
+}
+
+/// Primitives outside any clone or bundle, by id, with the number of nodes
+/// each is active on (a node with two history entries for it counts once).
+fn single_homed_counts(state: &scheduler::ClusterState) -> Vec<(String, usize)> {
+    state
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_primitive())
+        .filter(|(i, _)| {
+            let mut p = state.resources[*i].parent;
+            while let Some(x) = p {
+                if !matches!(
+                    state.resources[x.0].kind,
+                    scheduler::state::ResourceKind::Group
+                ) {
+                    return false;
+                }
+                p = state.resources[x.0].parent;
+            }
+            true
+        })
+        .map(|(_, r)| {
+            let nodes: std::collections::BTreeSet<_> = r.running_on.iter().collect();
+            (r.id.clone(), nodes.len())
+        })
+        .collect()
+}
+
+/// The whole pipeline twice over `xml`: same text and graph both times, and
+/// no primitive outside a clone newly active on several nodes.
+fn check_simulation(xml: &str) -> Result<(), TestCaseError> {
+    let (cib, _) = cib::Cib::from_xml_lenient(xml)
+        .map_err(|e| TestCaseError::fail(format!("the generated CIB must read: {e}")))?;
+    let now = cib.execution_date.unwrap_or(0);
+    let first = scheduler::simulation::run(&cib, now);
+    let second = scheduler::simulation::run(&cib, now);
+    let text = |r: &scheduler::simulation::Run| {
+        format!(
+            "{}{}{}",
+            r.transition_text(),
+            r.executing_text(),
+            r.revised_text()
+        )
+    };
+    prop_assert_eq!(text(&first), text(&second));
+    prop_assert_eq!(first.graph.to_xml(), second.graph.to_xml());
+    let before: std::collections::HashMap<String, usize> =
+        single_homed_counts(&first.state).into_iter().collect();
+    for (id, after) in single_homed_counts(&first.revised) {
+        let was = before.get(&id).copied().unwrap_or(0);
+        prop_assert!(
+            after <= 1 || after <= was,
+            "{} is active on {} nodes after the transition (before: {})\n{}",
+            id,
+            after,
+            was,
+            xml
+        );
+    }
+    Ok(())
+}
+
+/// Runs on a thread with a large stack (the action stage recurses along
+/// orderings as Pacemaker's does); fewer cases in debug builds, where
+/// `cargo test --workspace` runs it. `PACER_PROP_CASES=5000` runs more.
+#[test]
+fn simulation_is_total_deterministic_and_single_homed() {
+    let cases = std::env::var("PACER_PROP_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(if cfg!(debug_assertions) { 64 } else { 256 });
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+                cases,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            });
+            if let Err(e) = runner.run(&spec(), |spec| check_simulation(&to_xml(&spec))) {
+                panic!("{e}");
+            }
+        })
+        .expect("cannot start the test thread")
+        .join()
+        .expect("the property failed");
 }
 
 /// Writes random CIBs for a differential run against crm_simulate:

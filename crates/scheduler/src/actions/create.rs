@@ -264,12 +264,7 @@ impl Ws<'_> {
     }
 
     fn find_config(&self, id: &str) -> Option<&cib::Resource> {
-        self.cib
-            .configuration
-            .resources
-            .iter()
-            .flat_map(|r| r.walk())
-            .find(|r| r.id() == id)
+        self.config_ix.get(id).copied()
     }
 
     // ----- primitives -----

@@ -12,6 +12,7 @@ impl Ws<'_> {
     /// `pcmk__handle_rsc_config_changes`.
     pub(super) fn handle_rsc_config_changes(&mut self) {
         let cib = self.cib;
+        let by_id = self.rscs_by_id();
         for n in self.st.node_order.clone() {
             let node = self.node(n);
             if !(node.maintenance || self.node_available(n, false, false)) {
@@ -30,7 +31,8 @@ impl Ws<'_> {
                 if lrm.ops.is_empty() {
                     continue;
                 }
-                for r in self.rscs_matching_id(&lrm.id) {
+                let matching = by_id.get(lrm.id.as_str()).cloned().unwrap_or_default();
+                for r in matching.into_iter().rev() {
                     if self.is_primitive(r) {
                         self.process_rsc_history(lrm, r, n);
                     }
@@ -39,21 +41,24 @@ impl Ws<'_> {
         }
     }
 
-    /// `pcmk__rscs_matching_id`: every resource with this id or history
-    /// name (newest match first, as Pacemaker prepends).
-    fn rscs_matching_id(&self, id: &str) -> Vec<RscId> {
-        let mut out = Vec::new();
-        fn walk(ws: &Ws<'_>, r: RscId, id: &str, out: &mut Vec<RscId>) {
+    /// `pcmk__rscs_matching_id` for every id at once: the resources with
+    /// each id or history name, in the order of a walk from the top-level
+    /// resources (Pacemaker prepends each match, so callers take them
+    /// newest first). One walk instead of one per history entry.
+    fn rscs_by_id(&self) -> HashMap<String, Vec<RscId>> {
+        fn walk(ws: &Ws<'_>, r: RscId, out: &mut HashMap<String, Vec<RscId>>) {
             let res = ws.rsc(r);
-            if res.id == id || res.clone_name.as_deref() == Some(id) {
-                out.insert(0, r);
+            out.entry(res.id.clone()).or_default().push(r);
+            if let Some(c) = res.clone_name.as_deref().filter(|c| *c != res.id) {
+                out.entry(c.to_string()).or_default().push(r);
             }
             for &c in &ws.rx[r.0].children {
-                walk(ws, c, id, out);
+                walk(ws, c, out);
             }
         }
+        let mut out = HashMap::new();
         for &r in &self.st.top {
-            walk(self, r, id, &mut out);
+            walk(self, r, &mut out);
         }
         out
     }

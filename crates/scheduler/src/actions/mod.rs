@@ -261,6 +261,14 @@ pub(crate) struct Ws<'a> {
     /// History entries (node, id) of recurring operations to schedule again
     /// because their failure expired.
     pub(crate) expired_recurring: Vec<(NodeId, String)>,
+    /// Actions whose `TRACKING` flag is set: clearing them is then
+    /// proportional to what one walk visited, not to all actions (Pacemaker
+    /// clears every action's flag after each walk, quadratic in the size of
+    /// the cluster).
+    pub(crate) tracking: Vec<ActionId>,
+    /// The configured resources by id: the first of a walk over the
+    /// configuration, as a search would find it.
+    pub(crate) config_ix: HashMap<&'a str, &'a cib::Resource>,
 }
 
 /// Runs the action stage: see the module documentation.
@@ -314,6 +322,14 @@ impl<'a> Ws<'a> {
             digest_cache: HashMap::new(),
             param_checks: Vec::new(),
             expired_recurring: Vec::new(),
+            tracking: Vec::new(),
+            config_ix: {
+                let mut ix = HashMap::new();
+                for r in cib.configuration.resources.iter().flat_map(|r| r.walk()) {
+                    ix.entry(r.id()).or_insert(r);
+                }
+                ix
+            },
         }
     }
 

@@ -1285,8 +1285,8 @@ impl Ws<'_> {
                 .collect();
             for then in afters {
                 self.add_restart_orderings_for_probe(probe, then);
-                for a in &mut self.actions {
-                    a.flags &= !af::TRACKING;
+                for a in std::mem::take(&mut self.tracking) {
+                    self.clear_flag(a, af::TRACKING);
                 }
             }
         }
@@ -1304,6 +1304,7 @@ impl Ws<'_> {
             return;
         }
         self.set_flag(after, af::TRACKING);
+        self.tracking.push(after);
         let after_rsc = self.act(after).rsc;
         if let Some(ar) = after_rsc {
             if self.is_primitive(ar) && pr != ar {

@@ -430,6 +430,7 @@ impl<'a> Unpacker<'a> {
             if !eq_ci(rsc_id, &rr.id) && !rr.clone_name.as_deref().is_some_and(|c| eq_ci(rsc_id, c))
             {
                 self.st.resources[r.0].clone_name = Some(rsc_id.to_string());
+                self.by_name.entry(rsc_id.to_string()).or_default().push(r);
             }
         }
         rsc

@@ -45,6 +45,15 @@ pub(crate) struct Unpacker<'a> {
     /// Each resource's own meta-attribute sets, which its descendants
     /// inherit ahead of the resource defaults.
     pub own_sets: std::collections::HashMap<RscId, Vec<cib::NvSet>>,
+    /// Every resource by each id and history name it ever had (a superset
+    /// of what `find_resource` can match), so that looking a history entry
+    /// up is not a walk over all resources.
+    pub by_name: std::collections::HashMap<String, Vec<RscId>>,
+    /// The resources of `st.top`.
+    pub in_top: std::collections::HashSet<RscId>,
+    /// Resources whose unpacking failed: in the arena, but nothing refers
+    /// to them.
+    pub dropped: std::collections::HashSet<RscId>,
 }
 
 /// Derives the cluster state from a CIB as of `now` (seconds since the epoch).
@@ -69,6 +78,9 @@ pub fn unpack(cib: &Cib, now: i64) -> ClusterState {
         stop_needed: Vec::new(),
         generated: Vec::new(),
         own_sets: Default::default(),
+        by_name: Default::default(),
+        in_top: Default::default(),
+        dropped: Default::default(),
     };
     u.unpack_config();
     u.unpack_nodes();

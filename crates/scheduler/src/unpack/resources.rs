@@ -3,7 +3,7 @@
 //! an implicit clone of the bundled primitive), with meta-attributes and
 //! flags evaluated as Pacemaker's `pe__unpack_resource` does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use cib::value::is_true;
 use cib::Score;
@@ -40,6 +40,7 @@ impl Unpacker<'_> {
             }
             if let Some(r) = self.unpack_resource(cfg, None, None) {
                 self.st.top.push(r);
+                self.in_top.insert(r);
             }
         }
         self.generated = generated;
@@ -58,7 +59,63 @@ impl Unpacker<'_> {
     /// `pe_find_resource`: by id (or the name the history used), anywhere
     /// under the top-level resources.
     pub(crate) fn find_resource(&self, id: &str) -> Option<RscId> {
-        self.st.top.iter().find_map(|&t| self.find_in(t, id))
+        // The first match of a depth-first walk from the top-level
+        // resources. The index gives every resource that could match; when
+        // the matching ones are all siblings (one resource, or instances
+        // of one clone), the first of them among their parent's children is
+        // the walk's answer. Anything else takes the walk.
+        let mut matching: HashSet<RscId> = HashSet::new();
+        let mut first = None;
+        let mut siblings = true;
+        for &r in self.by_name.get(id).into_iter().flatten() {
+            let res = self.st.rsc(r);
+            if (res.id != id && res.clone_name.as_deref() != Some(id)) || !self.reachable(r) {
+                continue;
+            }
+            if !matching.insert(r) {
+                continue;
+            }
+            match first {
+                None => first = Some(r),
+                Some(f) => {
+                    let parent = self.st.rsc(f).parent;
+                    siblings &= parent.is_some() && res.parent == parent;
+                }
+            }
+        }
+        match (first, matching.len()) {
+            (None, _) => None,
+            (Some(f), 1) => Some(f),
+            (Some(f), _) if siblings => {
+                let parent = self.st.rsc(f).parent?;
+                self.st
+                    .rsc(parent)
+                    .children
+                    .iter()
+                    .copied()
+                    .find(|c| matching.contains(c))
+            }
+            _ => self.st.top.iter().find_map(|&t| self.find_in(t, id)),
+        }
+    }
+
+    /// Whether the walk from the top-level resources reaches `r`: its
+    /// top-level ancestor is in `st.top` and no ancestor was dropped
+    /// (children are listed by their parent as soon as they are made).
+    fn reachable(&self, r: RscId) -> bool {
+        let mut cur = r;
+        // A resource is at most a few levels deep (bundle, clone, group,
+        // primitive); the bound only guards against a cycle.
+        for _ in 0..64 {
+            if self.dropped.contains(&cur) {
+                return false;
+            }
+            match self.st.rsc(cur).parent {
+                None => return self.in_top.contains(&cur),
+                Some(p) => cur = p,
+            }
+        }
+        false
     }
 
     pub(crate) fn find_in(&self, rsc: RscId, id: &str) -> Option<RscId> {
@@ -231,6 +288,7 @@ impl Unpacker<'_> {
             cib::Resource::Template(_) => return None,
         };
         let rid = RscId(self.st.resources.len());
+        self.by_name.entry(id.clone()).or_default().push(rid);
         self.st.resources.push(Resource {
             id,
             xml_id,
@@ -278,6 +336,7 @@ impl Unpacker<'_> {
         };
         if !ok {
             // The arena keeps the entry, but nothing refers to it.
+            self.dropped.insert(rid);
             return None;
         }
         if self.st.options.symmetric_cluster {
@@ -1045,6 +1104,7 @@ impl Unpacker<'_> {
         }
         self.st.resources[rid.0].flags.orphan = true;
         self.st.top.push(rid);
+        self.in_top.insert(rid);
         Some(rid)
     }
 }
