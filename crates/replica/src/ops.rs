@@ -84,9 +84,26 @@ pub enum CibOp {
         scope: AttrScope,
         attrs: Vec<(String, Option<String>)>,
     },
-    /// Replace one node's `<node_state>` in the status section (the
-    /// controller records operation results this way).
+    /// Replace one node's `<node_state>` in the status section.
     ReplaceNodeState { node_state_xml: String },
+    /// Write operation history into the node named `node`: `node_state_xml`
+    /// is a `<node_state>` whose `<lrm>` holds the entries. With `replace`,
+    /// the node's whole `<lrm>` becomes this one (a node writes its own
+    /// history this way; it is the authority on it, as in Pacemaker's join);
+    /// without, each entry is merged in by resource id and operation id (the
+    /// DC records an action that timed out this way). A replacing write
+    /// whose `<lrm>` carries a [`HISTORY_STAMP`] older than the one in the
+    /// CIB (same run, lower number) is ignored.
+    WriteHistory {
+        node: String,
+        node_state_xml: String,
+        replace: bool,
+    },
+    /// The node named `node` was fenced: its history and transient
+    /// attributes are gone and it is expected down (Pacemaker's
+    /// `send_stonith_update`). Nothing changes if the status already shows
+    /// the node back in the membership.
+    NodeFenced { node: String },
 }
 
 impl CibOp {
@@ -102,6 +119,10 @@ impl CibOp {
                 format!("set {scope:?} attributes {} of {node}", names.join(","))
             }
             CibOp::ReplaceNodeState { .. } => "replace node_state".into(),
+            CibOp::WriteHistory { node, replace, .. } => {
+                format!("write history of {node} (replace: {replace})")
+            }
+            CibOp::NodeFenced { node } => format!("record that {node} was fenced"),
         }
     }
 }
@@ -220,12 +241,94 @@ pub fn apply(cib: &mut Cib, op: &CibOp, cluster: &ClusterConfig) -> Result<Chang
                 }
             }
         }
+        CibOp::WriteHistory {
+            node,
+            node_state_xml,
+            replace,
+        } => {
+            let id = node_id_for(cib, cluster, node).ok_or_else(|| {
+                Refusal::Invalid(format!(
+                    "no node named {node:?} in the cluster (corosync.conf nodelist)"
+                ))
+            })?;
+            let new = parse_node_state(node_state_xml)?;
+            let ns = ensure_node_state(cib, &id, node);
+            let before = ns.clone();
+            match (new.lrm, *replace) {
+                (lrm, true) => {
+                    // Messages of one sender may be ordered out of the
+                    // order they were sent in: an older write of the same
+                    // run of the node must not undo a newer one.
+                    let stamp = |l: Option<&cib::Lrm>| {
+                        l.and_then(|l| l.extra.attr(HISTORY_STAMP)).and_then(|v| {
+                            let (run, seq) = v.split_once(':')?;
+                            Some((run.to_string(), seq.parse::<u64>().ok()?))
+                        })
+                    };
+                    let stale = match (stamp(ns.lrm.as_ref()), stamp(lrm.as_ref())) {
+                        (Some((old_run, old_seq)), Some((run, seq))) => {
+                            old_run == run && old_seq >= seq
+                        }
+                        _ => false,
+                    };
+                    if !stale {
+                        ns.lrm = lrm;
+                    }
+                }
+                (None, false) => {}
+                (Some(lrm), false) => {
+                    let have = ns.lrm.get_or_insert_with(|| cib::Lrm {
+                        id: Some(id.clone()),
+                        ..Default::default()
+                    });
+                    let have = have.lrm_resources.get_or_insert_with(Default::default);
+                    for r in lrm.lrm_resources.map(|l| l.resources).unwrap_or_default() {
+                        match have.resources.iter_mut().find(|h| h.id == r.id) {
+                            None => have.resources.push(r),
+                            Some(h) => {
+                                for op in r.ops {
+                                    match h.ops.iter_mut().find(|o| o.id == op.id) {
+                                        Some(o) => *o = op,
+                                        None => h.ops.push(op),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Changed {
+                configuration: false,
+                status: *ns != before,
+            }
+        }
+        CibOp::NodeFenced { node } => {
+            let id = node_id_for(cib, cluster, node).ok_or_else(|| {
+                Refusal::Invalid(format!(
+                    "no node named {node:?} in the cluster (corosync.conf nodelist)"
+                ))
+            })?;
+            let ns = ensure_node_state(cib, &id, node);
+            if ns.in_ccm() {
+                // Back in the membership already (fenced, rebooted and
+                // rejoined before this was applied): what it writes itself
+                // is the truth now.
+                return Ok(Changed::default());
+            }
+            let before = ns.clone();
+            ns.in_ccm = Some("false".into());
+            ns.crmd = Some("offline".into());
+            ns.join = Some("down".into());
+            ns.expected = Some("down".into());
+            ns.lrm = None;
+            ns.transient_attributes = None;
+            Changed {
+                configuration: false,
+                status: *ns != before,
+            }
+        }
         CibOp::ReplaceNodeState { node_state_xml } => {
-            let wrapped = format!("<cib><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status>{node_state_xml}</status></cib>");
-            let (parsed, _) = Cib::from_xml_lenient(&wrapped)
-                .map_err(|e| Refusal::Invalid(format!("the node_state is invalid: {e}")))?;
-            let [ns] = <[NodeState; 1]>::try_from(parsed.status.node_states)
-                .map_err(|_| Refusal::Invalid("expected exactly one <node_state>".into()))?;
+            let ns = parse_node_state(node_state_xml)?;
             match cib.status.node_states.iter_mut().find(|n| n.id == ns.id) {
                 Some(old) if *old == ns => Changed::default(),
                 Some(old) => {
@@ -247,6 +350,20 @@ pub fn apply(cib: &mut Cib, op: &CibOp, cluster: &ClusterConfig) -> Result<Chang
     };
     changed.bump(cib);
     Ok(changed)
+}
+
+/// The attribute of `<lrm>` a node's history write carries: `RUN:SEQ`, the
+/// writer's run (incarnation) and the write's number in that run.
+pub const HISTORY_STAMP: &str = "pacer-history";
+
+/// Reads one `<node_state>` element.
+fn parse_node_state(node_state_xml: &str) -> Result<NodeState, Refusal> {
+    let wrapped = format!("<cib><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status>{node_state_xml}</status></cib>");
+    let (parsed, _) = Cib::from_xml_lenient(&wrapped)
+        .map_err(|e| Refusal::Invalid(format!("the node_state is invalid: {e}")))?;
+    let [ns] = <[NodeState; 1]>::try_from(parsed.status.node_states)
+        .map_err(|_| Refusal::Invalid("expected exactly one <node_state>".into()))?;
+    Ok(ns)
 }
 
 fn node_id_for(cib: &Cib, cluster: &ClusterConfig, uname: &str) -> Option<String> {
@@ -309,8 +426,9 @@ fn set_pairs(set: &mut NvSet, prefix: &str, attrs: &[(String, Option<String>)]) 
         let pos = set.nvpairs.iter().position(|p| &p.name == name);
         match (pos, value) {
             (Some(i), Some(v)) => {
+                let v = expand_value(v, set.nvpairs[i].value.as_deref());
                 if set.nvpairs[i].value.as_deref() != Some(v.as_str()) {
-                    set.nvpairs[i].value = Some(v.clone());
+                    set.nvpairs[i].value = Some(v);
                     changed = true;
                 }
             }
@@ -319,7 +437,7 @@ fn set_pairs(set: &mut NvSet, prefix: &str, attrs: &[(String, Option<String>)]) 
                     id: Some(format!("{prefix}-{name}")),
                     id_ref: None,
                     name: name.clone(),
-                    value: Some(v.clone()),
+                    value: Some(expand_value(v, None)),
                     extra: Extra::default(),
                 });
                 changed = true;
@@ -332,6 +450,30 @@ fn set_pairs(set: &mut NvSet, prefix: &str, attrs: &[(String, Option<String>)]) 
         }
     }
     changed
+}
+
+/// attrd's value expansion: `value++` adds one to the current value and
+/// `value+=N` adds `N` (score arithmetic, so INFINITY stays INFINITY; a
+/// missing or non-numeric current value counts as 0). Applied at delivery,
+/// so concurrent increments (fail counts) all count.
+pub fn expand_value(new: &str, old: Option<&str>) -> String {
+    let Some(rest) = new.strip_prefix("value") else {
+        return new.to_string();
+    };
+    let add = if rest == "++" {
+        cib::Score::from_i64(1)
+    } else if let Some(n) = rest.strip_prefix("+=") {
+        match cib::Score::parse(n) {
+            Ok(s) => s,
+            Err(_) => return new.to_string(),
+        }
+    } else {
+        return new.to_string();
+    };
+    let cur = old
+        .and_then(|o| cib::Score::parse(o).ok())
+        .unwrap_or(cib::Score::from_i64(0));
+    (cur + add).to_string()
 }
 
 /// Writes what the agreed membership says into the CIB: every configured
@@ -360,7 +502,10 @@ pub fn apply_membership(
         ns.in_ccm = flag(member, "true", "false");
         ns.crmd = flag(member, "online", "offline");
         ns.join = flag(member, "member", "down");
-        if ns.expected.is_none() {
+        // A member is expected up (the DC's join does this in Pacemaker);
+        // a node that leaves keeps its expectation, so one that was fenced
+        // stays "down" and one that was lost stays "member" (unclean).
+        if member || ns.expected.is_none() {
             ns.expected = Some("member".into());
         }
         if !member {

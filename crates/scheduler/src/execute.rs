@@ -46,7 +46,6 @@ pub fn simulate(cib: &Cib, state: &ClusterState, graph: &Graph, now: i64) -> Exe
         now,
         lines: Vec::new(),
         completed: Vec::new(),
-        lrm_ix: HashMap::new(),
     };
     let mut confirmed: HashSet<usize> = HashSet::new();
     let mut fired = vec![false; graph.synapses.len()];
@@ -85,10 +84,6 @@ struct Executor<'a> {
     now: i64,
     lines: Vec<String>,
     completed: Vec<usize>,
-    /// Per node state (by position): where each resource's history entries
-    /// are, so that recording a result does not scan the node's whole
-    /// history. Built on first use; dropped when a fencing clears a history.
-    lrm_ix: HashMap<usize, HashMap<String, Vec<usize>>>,
 }
 
 impl Executor<'_> {
@@ -134,7 +129,6 @@ impl Executor<'_> {
         ns.crm_debug_origin = Some("simulate_fencing_action".into());
         ns.lrm = None;
         ns.transient_attributes = None;
-        self.lrm_ix.clear();
     }
 
     /// `pcmk__inject_node`: the node's state entry, created when missing.
@@ -219,58 +213,94 @@ impl Executor<'_> {
         };
         self.lines.push(line);
         let now = self.now;
-        let ns_idx = self.node_state_index(&node, Some(&uuid));
-        let ns = &mut self.cib.status.node_states[ns_idx];
-        let lrm = ns.lrm.get_or_insert_with(|| cib::Lrm {
-            id: Some(uuid.clone()),
-            ..Default::default()
-        });
-        let resources = lrm.lrm_resources.get_or_insert_with(Default::default);
-        let ix = self.lrm_ix.entry(ns_idx).or_insert_with(|| {
-            let mut ix: HashMap<String, Vec<usize>> = HashMap::new();
-            for (i, r) in resources.resources.iter().enumerate() {
-                ix.entry(r.id.clone()).or_default().push(i);
-            }
-            ix
-        });
-        // Pacemaker looks the entry up by XPath, which finds nothing when
-        // a node has several entries for the resource: a new one is added.
-        let unique = |id: &str| match ix.get(id).map(Vec::as_slice) {
-            Some([i]) => Some(*i),
-            _ => None,
-        };
-        let pos = unique(&resource).or_else(|| {
-            if resource != config_name {
-                unique(&config_name)
-            } else {
-                None
-            }
-        });
-        let idx = match pos {
-            Some(i) => i,
-            None => {
-                resources.resources.push(LrmResource {
-                    id: config_name.clone(),
-                    class: rsc.class.clone(),
-                    provider: rsc.provider.clone(),
-                    type_: rsc.agent.clone(),
-                    ..Default::default()
-                });
-                let i = resources.resources.len() - 1;
-                ix.entry(config_name.clone()).or_default().push(i);
-                i
-            }
-        };
-        let entry = &mut resources.resources[idx];
-        let call_id = entry
-            .ops
-            .iter()
-            .filter_map(|o| o.call_id)
-            .max()
-            .unwrap_or(0)
-            .max(0)
-            + 1;
+        let ns = self.node_state(&node, Some(&uuid));
+        let entry = history_entry(ns, &uuid, &resource, rsc);
+        let call_id = next_call_id(entry);
         record_result(entry, a, &config_name, call_id, target_rc, now);
+    }
+}
+
+/// The `<lrm_resource>` entry of a node's history that results of `rsc`
+/// go in (created when missing). `name` is the name the node's executor
+/// knows the resource by: `rsc.id`, or for an anonymous clone instance
+/// recorded under its instance name, that name. Pacemaker looks the entry
+/// up by XPath, which finds nothing when a node has several entries for the
+/// resource: then a new one is added.
+pub fn history_entry<'a>(
+    ns: &'a mut NodeState,
+    node_uuid: &str,
+    name: &str,
+    rsc: &crate::graph::GraphRsc,
+) -> &'a mut LrmResource {
+    let lrm = ns.lrm.get_or_insert_with(|| cib::Lrm {
+        id: Some(node_uuid.to_string()),
+        ..Default::default()
+    });
+    let resources = lrm.lrm_resources.get_or_insert_with(Default::default);
+    let unique = |id: &str| {
+        let mut it = resources
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.id == id);
+        match (it.next(), it.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    };
+    let pos = unique(name).or_else(|| {
+        if name != rsc.id {
+            unique(&rsc.id)
+        } else {
+            None
+        }
+    });
+    let idx = match pos {
+        Some(i) => i,
+        None => {
+            resources.resources.push(LrmResource {
+                id: rsc.id.clone(),
+                class: rsc.class.clone(),
+                provider: rsc.provider.clone(),
+                type_: rsc.agent.clone(),
+                ..Default::default()
+            });
+            resources.resources.len() - 1
+        }
+    };
+    &mut resources.resources[idx]
+}
+
+/// The call id the next operation recorded in `entry` gets when the
+/// executor gives none (one more than the highest recorded).
+pub fn next_call_id(entry: &LrmResource) -> i64 {
+    entry
+        .ops
+        .iter()
+        .filter_map(|o| o.call_id)
+        .max()
+        .unwrap_or(0)
+        .max(0)
+        + 1
+}
+
+/// Files one operation record in a resource's history the way
+/// `pcmk__create_history_xml` does: it replaces the record with the same
+/// id; a failed one-time operation (`…_last_failure_0`) is also written as
+/// `…_last_0`, so that the last operation is always there.
+pub fn file_op(entry: &mut LrmResource, op: LrmRscOp) {
+    if op.id.ends_with("_last_failure_0") && op.interval.unwrap_or(0) == 0 {
+        let mut last = op.clone();
+        last.id = format!("{}_last_0", entry.id);
+        put_op(entry, last);
+    }
+    put_op(entry, op);
+}
+
+fn put_op(entry: &mut LrmResource, op: LrmRscOp) {
+    match entry.ops.iter_mut().find(|o| o.id == op.id) {
+        Some(o) => *o = op,
+        None => entry.ops.push(op),
     }
 }
 
