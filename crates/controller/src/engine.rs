@@ -53,6 +53,14 @@ pub const REQ_BASE: u64 = 1 << 61;
 /// round before it schedules without them.
 pub const JOIN_TIMEOUT_MS: u64 = 5_000;
 
+/// Fencing attempts of one target before the DC stops retrying until
+/// something else changes (Pacemaker's `stonith-max-attempts` default).
+pub const STONITH_MAX_ATTEMPTS: u32 = 10;
+
+/// Delay before the next attempt after a failed fencing, times the number
+/// of failures so far.
+pub const FENCE_RETRY_MS: u64 = 2_000;
+
 /// Actions in flight on the DC at most (a bound; `batch-limit` may lower it).
 pub const IN_FLIGHT_MAX: usize = 1_000;
 
@@ -90,7 +98,7 @@ pub enum Event {
     /// The replica's reply to a [`Command::Submit`].
     Written { req: u64, ok: bool },
     /// A result from the local executor.
-    OpResult(OpResult),
+    OpResult(Box<OpResult>),
     /// The fencer's answer.
     Fenced(FenceResult),
     /// The time now (milliseconds since the epoch); sent regularly (every
@@ -103,7 +111,10 @@ pub enum Command {
     /// Multicast this as the payload of `replica::wire::Message::Controller`.
     Send(Vec<u8>),
     /// Submit this change to the local replica engine (`Event::Submit`).
-    Submit { req: u64, op: CibOp },
+    Submit {
+        req: u64,
+        op: CibOp,
+    },
     /// Run (or, recurring, schedule) this operation on the local executor.
     Execute(OpRequest),
     /// Cancel a recurring operation on the local executor.
@@ -144,7 +155,11 @@ enum Waiting {
     /// A cancel, until the node says so.
     Cancel { node: String, key: String },
     /// A fencing request.
-    Fence { id: u64, target: String, deadline_ms: u64 },
+    Fence {
+        id: u64,
+        target: String,
+        deadline_ms: u64,
+    },
     /// A CIB write of the DC's own.
     Write { req: u64 },
 }
@@ -170,6 +185,10 @@ struct Dc {
     fingerprint: String,
     needs_run: bool,
     next_fence: u64,
+    /// Failed fencing attempts per target (`stonith-max-attempts`).
+    fence_failures: BTreeMap<String, u32>,
+    /// No new transition before this time (after fencing failed).
+    run_not_before_ms: u64,
 }
 
 pub struct Controller {
@@ -314,7 +333,7 @@ impl Controller {
             }
             Event::Notice(n) => self.on_notice(cib, n, &mut out),
             Event::Written { req, ok } => self.on_written(cib, req, ok, &mut out),
-            Event::OpResult(r) => self.on_result(r, &mut out),
+            Event::OpResult(r) => self.on_result(*r, &mut out),
             Event::Fenced(f) => self.on_fenced(f, &mut out),
         }
         self.drive(cib, &mut out);
@@ -334,7 +353,10 @@ impl Controller {
     fn on_notice(&mut self, cib: &Cib, n: Notice, out: &mut Vec<Command>) {
         match n {
             Notice::Synced {
-                members, dc, quorate, ..
+                members,
+                dc,
+                quorate,
+                ..
             } => {
                 self.members = members;
                 self.dc = dc;
@@ -378,8 +400,9 @@ impl Controller {
                         d.fingerprint = fp;
                         d.needs_run = true;
                         if let Some(t) = d.current.as_mut() {
-                            t.aborted
-                                .get_or_insert_with(|| "configuration or attributes changed".into());
+                            t.aborted.get_or_insert_with(|| {
+                                "configuration or attributes changed".into()
+                            });
                         }
                     }
                     if d.current.is_none() {
@@ -425,7 +448,8 @@ impl Controller {
                 if before.is_some_and(|b| b != incarnation) {
                     // The node restarted: what it was running is gone.
                     if let Some(t) = d.current.as_mut() {
-                        t.aborted.get_or_insert_with(|| format!("node {node} restarted"));
+                        t.aborted
+                            .get_or_insert_with(|| format!("node {node} restarted"));
                         t.waiting.retain(|_, w| {
                             !matches!(w, Waiting::Rsc { node_id: Some(n), incarnation: Some(i), .. } if *n == node && *i != incarnation)
                         });
@@ -587,8 +611,12 @@ impl Controller {
             }),
             ..Default::default()
         };
-        let entry =
-            scheduler::execute::history_entry(&mut ns, &self.cfg.me.to_string(), &run.name, &run.rsc);
+        let entry = scheduler::execute::history_entry(
+            &mut ns,
+            &self.cfg.me.to_string(),
+            &run.name,
+            &run.rsc,
+        );
         scheduler::execute::file_op(entry, record);
         if r.action == "stop" && r.is_ok() {
             // Stopping cancels the resource's recurring operations; their
@@ -597,10 +625,7 @@ impl Controller {
             self.running
                 .retain(|(rsc, _, interval), _| !(rsc == &r.rsc_id && *interval > 0));
         }
-        self.history = ns
-            .lrm
-            .and_then(|l| l.lrm_resources)
-            .unwrap_or_default();
+        self.history = ns.lrm.and_then(|l| l.lrm_resources).unwrap_or_default();
         self.write_history(out);
         if failed {
             self.send(
@@ -648,6 +673,7 @@ impl Controller {
 
     fn on_fenced(&mut self, f: FenceResult, out: &mut Vec<Command>) {
         let req = self.req();
+        let now = self.now_ms;
         let Some(d) = self.dc_state.as_mut() else {
             return;
         };
@@ -663,6 +689,7 @@ impl Controller {
             return;
         };
         if f.ok {
+            d.fence_failures.remove(&f.target);
             out.push(Command::Log(format!("{} was fenced", f.target)));
             out.push(Command::Submit {
                 req,
@@ -677,7 +704,19 @@ impl Controller {
             )));
             t.waiting.remove(&a);
             t.aborted.get_or_insert_with(|| "fencing failed".into());
-            d.needs_run = true;
+            let failures = d.fence_failures.entry(f.target.clone()).or_insert(0);
+            *failures += 1;
+            if *failures >= STONITH_MAX_ATTEMPTS {
+                // Like Pacemaker: stop retrying until something changes.
+                out.push(Command::Log(format!(
+                    "fencing {} failed {failures} times: giving up until the CIB changes",
+                    f.target
+                )));
+                *failures = 0;
+            } else {
+                d.needs_run = true;
+                d.run_not_before_ms = now + FENCE_RETRY_MS * u64::from(*failures);
+            }
         }
     }
 
@@ -706,7 +745,8 @@ impl Controller {
                 "a write of transition {} was refused",
                 t.id
             )));
-            t.aborted.get_or_insert_with(|| "a CIB write was refused".into());
+            t.aborted
+                .get_or_insert_with(|| "a CIB write was refused".into());
             d.needs_run = true;
         }
     }
@@ -794,7 +834,8 @@ impl Controller {
                 let Some(w) = t.waiting.remove(&a) else {
                     continue;
                 };
-                t.aborted.get_or_insert_with(|| "an action timed out".into());
+                t.aborted
+                    .get_or_insert_with(|| "an action timed out".into());
                 d.needs_run = true;
                 if let Waiting::Rsc { node, key, .. } = w {
                     out.push(Command::Log(format!(
@@ -828,13 +869,7 @@ impl Controller {
 
     /// `controld_record_action_timeout`: the DC records the timeout in the
     /// node's history (the node's own next write replaces it with the truth).
-    fn timeout_record(
-        &self,
-        _cib: &Cib,
-        node: &str,
-        key: &str,
-        ga: &GraphAction,
-    ) -> Option<CibOp> {
+    fn timeout_record(&self, _cib: &Cib, node: &str, key: &str, ga: &GraphAction) -> Option<CibOp> {
         let rsc = ga.rsc.as_ref()?;
         let agent = agent_spec(rsc).ok()?;
         let target_rc = meta(ga, "op_target_rc")
@@ -912,7 +947,7 @@ impl Controller {
             }
             let joined = self.members.iter().all(|m| d.joined.contains_key(m))
                 || self.now_ms >= d.join_deadline_ms;
-            if !d.needs_run || !joined {
+            if !d.needs_run || !joined || self.now_ms < d.run_not_before_ms {
                 return;
             }
             d.needs_run = false;
@@ -1079,7 +1114,8 @@ impl Controller {
                                 "transition {}: action {} ({}) has no node or resource",
                                 t.id, a.id, a.key
                             )));
-                            t.aborted.get_or_insert_with(|| "an action cannot run".into());
+                            t.aborted
+                                .get_or_insert_with(|| "an action cannot run".into());
                             continue;
                         };
                         let w = if spec.task == "cancel" {
@@ -1249,7 +1285,9 @@ fn clear_failures(cib: &Cib, node: &str, rsc: &str) -> Vec<(String, Option<Strin
         .filter_map(|n| n.transient_attributes.as_ref())
         .flat_map(|t| t.instance_attributes.iter())
         .flat_map(|s| s.nvpairs.iter())
-        .filter(|p| prefixes.iter().any(|x| p.name.starts_with(x.as_str())) || exact.contains(&p.name))
+        .filter(|p| {
+            prefixes.iter().any(|x| p.name.starts_with(x.as_str())) || exact.contains(&p.name)
+        })
         .map(|p| (p.name.clone(), None))
         .collect()
 }
@@ -1283,7 +1321,10 @@ mod tests {
         let inf = "INFINITY".to_string();
         let one = "1".to_string();
         let a = failcount_update("db", "start", 0, Some((&inf, &inf)), 5);
-        assert_eq!(a[0], ("fail-count-db#start_0".into(), Some("INFINITY".into())));
+        assert_eq!(
+            a[0],
+            ("fail-count-db#start_0".into(), Some("INFINITY".into()))
+        );
         assert_eq!(a[1], ("last-failure-db#start_0".into(), Some("5".into())));
         let a = failcount_update("db", "start", 0, Some((&one, &inf)), 5);
         assert_eq!(a[0].1.as_deref(), Some("value++"));

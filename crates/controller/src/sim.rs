@@ -303,7 +303,9 @@ impl World {
                 Input::Engine(ev) => {
                     if std::env::var("PACER_SIM_DEBUG").is_ok() {
                         if let REvent::Cluster(ClusterEvent::Deliver { from, payload }) = &ev {
-                            if let Ok(replica::wire::Message::Update { origin, req, op }) = replica::wire::decode(payload) {
+                            if let Ok(replica::wire::Message::Update { origin, req, op }) =
+                                replica::wire::decode(payload)
+                            {
                                 eprintln!("[{now}] n{n} applies from n{from} {origin:?} req {req} {} ff={}", op.describe(), format!("{op:?}").contains("fence_last_failure"));
                             }
                         }
@@ -331,8 +333,14 @@ impl World {
                                 node.timers.insert((now + after_ms, id));
                             }
                             RCommand::Notify(notice) => {
-                                if std::env::var("PACER_SIM_DEBUG").is_ok() && matches!(notice, Notice::CibChanged { .. }) {
-                                    eprintln!("[{now}] n{n} cib changed {} fence_failure={}", engine.version(), engine.xml().contains("fence_last_failure"));
+                                if std::env::var("PACER_SIM_DEBUG").is_ok()
+                                    && matches!(notice, Notice::CibChanged { .. })
+                                {
+                                    eprintln!(
+                                        "[{now}] n{n} cib changed {} fence_failure={}",
+                                        engine.version(),
+                                        engine.xml().contains("fence_last_failure")
+                                    );
                                 }
                                 if let Notice::Synced {
                                     members,
@@ -347,7 +355,9 @@ impl World {
                                 }
                                 queue.push_back(Input::Ctl(Event::Notice(notice)));
                             }
-                            RCommand::Diverged(d) => lines.push(format!("n{n} diverged: {}", d.summary)),
+                            RCommand::Diverged(d) => {
+                                lines.push(format!("n{n} diverged: {}", d.summary))
+                            }
                             RCommand::Log(l) => lines.push(format!("n{n} replica: {l}")),
                             RCommand::Fatal(f) => {
                                 return Err(self.fail(format!("node {n} fatal: {f}")))
@@ -364,7 +374,15 @@ impl World {
                                 let _ = node.endpoint.multicast(&replica::wire::encode(&m));
                             }
                             Command::Submit { req, op } => {
-                                if let (Ok(_), CibOp::WriteHistory { node_state_xml, replace, .. }) = (std::env::var("PACER_SIM_DEBUG"), &op) {
+                                if let (
+                                    Ok(_),
+                                    CibOp::WriteHistory {
+                                        node_state_xml,
+                                        replace,
+                                        ..
+                                    },
+                                ) = (std::env::var("PACER_SIM_DEBUG"), &op)
+                                {
                                     eprintln!("[{now}] n{n} writes history replace={replace} fence_failure={}", node_state_xml.contains("fence_last_failure"));
                                 }
                                 queue.push_back(Input::Engine(REvent::Submit { req, op }))
@@ -393,7 +411,8 @@ impl World {
                                     node.exec.recurring.retain(|k, _| k.0 != req.rsc_id);
                                 }
                                 if req.interval_ms > 0 {
-                                    let key = (req.rsc_id.clone(), req.action.clone(), req.interval_ms);
+                                    let key =
+                                        (req.rsc_id.clone(), req.action.clone(), req.interval_ms);
                                     // The first run comes at once, as the real executor does.
                                     node.exec.recurring.insert(key, (req, now + 1));
                                 } else {
@@ -485,9 +504,7 @@ impl World {
             let on: Vec<NodeId> = self
                 .nodes
                 .iter()
-                .filter(|(id, s)| {
-                    self.alive(**id) && s.exec.rscs.get(r).is_some_and(|x| x.running)
-                })
+                .filter(|(id, s)| self.alive(**id) && s.exec.rscs.get(r).is_some_and(|x| x.running))
                 .map(|(id, _)| *id)
                 .collect();
             if on.len() > 1 {
@@ -498,7 +515,11 @@ impl World {
             .nodes
             .iter()
             .filter(|(id, s)| {
-                self.alive(**id) && s.exec.rscs.get("db").is_some_and(|x| x.running && x.promoted)
+                self.alive(**id)
+                    && s.exec
+                        .rscs
+                        .get("db")
+                        .is_some_and(|x| x.running && x.promoted)
             })
             .map(|(id, _)| *id)
             .collect();
@@ -676,7 +697,9 @@ impl World {
                 .iter()
                 .flat_map(|t| t.instance_attributes.iter())
                 .flat_map(|s| s.nvpairs.iter())
-                .filter(|p| p.name.starts_with("fail-count-") || p.name.starts_with("last-failure-"))
+                .filter(|p| {
+                    p.name.starts_with("fail-count-") || p.name.starts_with("last-failure-")
+                })
                 .map(|p| (p.name.clone(), None))
                 .collect();
             if let (false, Some(uname)) = (names.is_empty(), ns.uname.clone()) {
@@ -697,7 +720,11 @@ impl World {
         for (i, op) in ops.into_iter().enumerate() {
             // Only the last one's answer is watched: the earlier ones are
             // applied before it.
-            let req = if i + 1 == count { CLEANUP_REQ } else { CLEANUP_REQ + 1 };
+            let req = if i + 1 == count {
+                CLEANUP_REQ
+            } else {
+                CLEANUP_REQ + 1
+            };
             self.step_node(dc, Input::Engine(REvent::Submit { req, op }))?;
         }
         Ok(())
@@ -760,8 +787,10 @@ impl World {
             for req in ready {
                 any = true;
                 let res = self.run_op(n, req);
-                let promotion = (res.rsc_id == "db").then(|| self.promotion_score(n)).flatten();
-                self.step_node(n, Input::Ctl(Event::OpResult(res)))?;
+                let promotion = (res.rsc_id == "db")
+                    .then(|| self.promotion_score(n))
+                    .flatten();
+                self.step_node(n, Input::Ctl(Event::OpResult(Box::new(res))))?;
                 if let Some(value) = promotion {
                     // What the Stateful agent does with crm_master.
                     let update = replica::engine::AttrUpdate {
@@ -771,7 +800,13 @@ impl World {
                         scope: AttrScope::Transient,
                         dampen_ms: 0,
                     };
-                    self.step_node(n, Input::Engine(REvent::SetAttr { req: CLEANUP_REQ + 1, update }))?;
+                    self.step_node(
+                        n,
+                        Input::Engine(REvent::SetAttr {
+                            req: CLEANUP_REQ + 1,
+                            update,
+                        }),
+                    )?;
                 }
             }
         }
@@ -890,7 +925,13 @@ impl World {
                 Some(self.next_tick),
                 self.chaos.then_some(self.opts.chaos_ms),
             ];
-            let Some(t) = candidates.iter().flatten().copied().filter(|t| *t > now).min() else {
+            let Some(t) = candidates
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|t| *t > now)
+                .min()
+            else {
                 continue;
             };
             if t > self.opts.chaos_ms + SETTLE_MS_MAX {
@@ -917,9 +958,9 @@ impl World {
             match &xml {
                 None => xml = Some((*id, e.xml().to_string())),
                 Some((first, x)) if x != e.xml() => {
-                    return Err(self.fail(format!(
-                        "replicas differ at the end: n{first} and n{id}"
-                    )));
+                    return Err(
+                        self.fail(format!("replicas differ at the end: n{first} and n{id}"))
+                    );
                 }
                 Some(_) => {}
             }
@@ -944,7 +985,9 @@ impl World {
         for r in CLONES {
             let on = running_on(&self, r);
             if on.len() != 3 {
-                return Err(self.fail(format!("clone {r} runs on {on:?} at the end, not on all three")));
+                return Err(self.fail(format!(
+                    "clone {r} runs on {on:?} at the end, not on all three"
+                )));
             }
         }
         let promoted = self

@@ -34,7 +34,7 @@ fn no_faults_everything_starts() {
 
 #[test]
 fn faults() {
-    seeds(1_000, 200);
+    seeds(1_000, 40);
 }
 
 #[test]

@@ -379,6 +379,82 @@ fn three_node_lab_on_real_corosync() {
     lab.wait("node 3 back after on", &[1, 2, 3], |s| {
         settled(s, &[1, 2, 3], true)
     });
+
+    // 7. The controller: a configured Dummy resource starts on one node;
+    //    when its state file disappears (the "process" died), the failing
+    //    monitor is counted and the resource restarted.
+    let cib = lab.cib(1).expect("the CIB of node 1");
+    assert!(
+        cib.contains("<crm_config/>") && cib.contains("<resources/>"),
+        "{cib}"
+    );
+    let new = cib
+        .replace(
+            "<crm_config/>",
+            r#"<crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="opt-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>"#,
+        )
+        .replace(
+            "<resources/>",
+            r#"<resources><primitive id="dummy" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="dummy-monitor-2s" name="monitor" interval="2s" timeout="20s"/></operations></primitive></resources>"#,
+        );
+    match lab.call(
+        1,
+        &Request::Change {
+            op: replica::ops::CibOp::ReplaceConfiguration {
+                cib_xml: new,
+                base: None,
+            },
+        },
+    ) {
+        Some(Response::Done { .. }) => {}
+        other => panic!("configuring the resource: {other:?}"),
+    }
+    let state_file = |i: u32| {
+        lab.pid(i).map(|p| {
+            PathBuf::from(format!(
+                "/proc/{p}/root/run/resource-agents/Dummy-dummy.state"
+            ))
+        })
+    };
+    let running_on = || -> Vec<u32> {
+        (1..=3)
+            .filter(|i| state_file(*i).is_some_and(|f| f.exists()))
+            .collect()
+    };
+    let deadline = Instant::now() + DEADLINE;
+    let node = loop {
+        let on = running_on();
+        let started = lab.cib(1).is_some_and(|x| {
+            x.contains(r#"operation_key="dummy_monitor_2000""#) && x.contains(r#"rc-code="0""#)
+        });
+        if on.len() == 1 && started {
+            break on[0];
+        }
+        assert!(
+            Instant::now() < deadline,
+            "dummy did not start on one node (running on {on:?}); logs in {}",
+            lab.dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let file = state_file(node).expect("the node's state file");
+    std::fs::remove_file(&file).expect("remove the state file");
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let counted = lab
+            .cib(1)
+            .is_some_and(|x| x.contains(r#"name="fail-count-dummy#monitor_2000" value="1""#));
+        let on = running_on();
+        if counted && on.len() == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the failed dummy was not counted and restarted (running on {on:?}); logs in {}",
+            lab.dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]

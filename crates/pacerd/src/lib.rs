@@ -1,17 +1,21 @@
 //! `pacerd`: one node of a pacer cluster, as glue.
 //!
-//! [`Daemon`] owns the engine ([`replica::engine::Engine`]), a [`Cluster`]
-//! implementation, the node's [`store::CibStore`] and the clock. One thread
-//! runs [`Daemon::run`]: it takes [`Input`]s (cluster events, control-socket
-//! requests) from one bounded channel, feeds them to the engine and performs
-//! the commands the engine returns, in order: multicast, persist (before
-//! anything that depends on it), reply, set a timer, log. No decision is made
-//! here.
+//! [`Daemon`] owns the engines ([`replica::engine::Engine`] and
+//! [`controller::Controller`]), a [`Cluster`] implementation, the node's
+//! [`store::CibStore`], the local operations ([`LocalOps`]: the executor and
+//! the fencer) and the clock. One thread runs [`Daemon::run`]: it takes
+//! [`Input`]s (cluster events, control-socket requests, operation results)
+//! from one bounded channel, feeds them to the engines and performs the
+//! commands they return, in order: multicast, persist (before anything that
+//! depends on it), reply, set a timer, run an operation, log. The replica's
+//! notices go to the controller, the controller's CIB changes to the
+//! replica; a tick every second gives the controller the time. No decision
+//! is made here.
 //!
 //! [`serve`] runs the control socket: one thread accepts, one short-lived
 //! thread per connection (bounded), every peer checked with `SO_PEERCRED`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -22,6 +26,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cluster::{Cluster, ClusterEvent};
 use control::{Request, Response};
+use controller::{Controller, FenceRequest, FenceResult};
+use executor::OpRequest;
 use replica::engine::{Command, Engine, Event, Notice};
 use store::CibStore;
 
@@ -34,12 +40,106 @@ pub const BATCH_MAX: usize = 256;
 /// How long a client waits for a change to be applied.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How often the controller is told the time.
+pub const TICK: Duration = Duration::from_secs(1);
+
 pub enum Input {
     Cluster(ClusterEvent),
     Client {
         req: Request,
         reply: SyncSender<Response>,
     },
+    /// A result from the local executor.
+    Op(Box<executor::OpResult>),
+    /// The fencer's answer.
+    Fenced(FenceResult),
+}
+
+/// What the controller runs on this node: operations on the executor, and
+/// fencing. Results come back as [`Input::Op`] and [`Input::Fenced`].
+pub trait LocalOps {
+    fn execute(&mut self, req: OpRequest);
+    fn cancel(&mut self, rsc_id: &str, action: &str, interval_ms: u64);
+    fn fence(&mut self, req: FenceRequest);
+}
+
+/// The real executor on a tokio runtime of its own thread; every result
+/// it publishes goes to the daemon's input channel. Fencing is answered
+/// with a failure until the fencer (`crates/fencer`) is wired in.
+pub struct ExecutorOps {
+    exec: executor::Executor,
+    rt: tokio::runtime::Handle,
+    inputs: SyncSender<Input>,
+}
+
+impl ExecutorOps {
+    pub fn start(node_name: &str, inputs: SyncSender<Input>) -> std::io::Result<ExecutorOps> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let handle = rt.handle().clone();
+        let exec = executor::Executor::new(executor::ExecutorConfig {
+            node_name: Some(node_name.to_string()),
+            ..Default::default()
+        });
+        let mut results = exec.subscribe();
+        let tx = inputs.clone();
+        std::thread::Builder::new()
+            .name("executor".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    while let Some(r) = results.next().await {
+                        if tx.send(Input::Op(Box::new((*r).clone()))).is_err() {
+                            break;
+                        }
+                    }
+                })
+            })?;
+        Ok(ExecutorOps {
+            exec,
+            rt: handle,
+            inputs,
+        })
+    }
+}
+
+impl LocalOps for ExecutorOps {
+    fn execute(&mut self, req: OpRequest) {
+        let exec = self.exec.clone();
+        if req.interval_ms > 0 {
+            let _guard = self.rt.enter();
+            if let Err(e) = exec.schedule(req) {
+                log(&format!("event=op ERROR {e}"));
+            }
+        } else {
+            // The result comes through the subscription.
+            self.rt.spawn(async move {
+                exec.execute(req).await;
+            });
+        }
+    }
+
+    fn cancel(&mut self, rsc_id: &str, action: &str, interval_ms: u64) {
+        self.exec.cancel(rsc_id, action, interval_ms);
+    }
+
+    fn fence(&mut self, req: FenceRequest) {
+        let _ = self.inputs.try_send(Input::Fenced(FenceResult {
+            id: req.id,
+            target: req.target,
+            ok: false,
+            reason: Some(
+                "this pacerd has no fencer yet; the node must be fenced by hand (then clean up)"
+                    .into(),
+            ),
+        }));
+    }
+}
+
+/// What one step feeds to which engine.
+enum Work {
+    Engine(Event),
+    Controller(controller::Event),
 }
 
 /// Milliseconds since the Unix epoch, for log lines the benchmark reads.
@@ -58,6 +158,8 @@ pub fn log(line: &str) {
 
 pub struct Daemon<C: Cluster> {
     pub engine: Engine,
+    pub controller: Controller,
+    pub ops: Box<dyn LocalOps>,
     pub cluster: C,
     pub store: CibStore,
     next_req: u64,
@@ -70,9 +172,17 @@ pub struct Daemon<C: Cluster> {
 }
 
 impl<C: Cluster> Daemon<C> {
-    pub fn new(engine: Engine, cluster: C, store: CibStore) -> Self {
+    pub fn new(
+        engine: Engine,
+        controller: Controller,
+        ops: Box<dyn LocalOps>,
+        cluster: C,
+        store: CibStore,
+    ) -> Self {
         Daemon {
             engine,
+            controller,
+            ops,
             cluster,
             store,
             next_req: 1,
@@ -90,13 +200,24 @@ impl<C: Cluster> Daemon<C> {
     /// handled together; the CIB is written once for the batch, and the
     /// replies wait until it is on disk.
     pub fn run(&mut self, inputs: Receiver<Input>) -> String {
+        let mut next_tick = Instant::now();
         loop {
+            let now = Instant::now();
+            if now >= next_tick {
+                next_tick = now + TICK;
+                let now_ms = u64::try_from(wall_ms()).unwrap_or(0);
+                if let Some(stop) = self.step(Work::Controller(controller::Event::Tick { now_ms }))
+                {
+                    return stop;
+                }
+            }
             let timeout = self
                 .timers
                 .iter()
                 .next()
                 .map(|(t, _)| t.saturating_duration_since(Instant::now()))
-                .unwrap_or(Duration::from_secs(3600));
+                .unwrap_or(Duration::from_secs(3600))
+                .min(next_tick.saturating_duration_since(Instant::now()));
             let mut batch = Vec::new();
             match inputs.recv_timeout(timeout) {
                 Ok(i) => batch.push(i),
@@ -115,7 +236,7 @@ impl<C: Cluster> Daemon<C> {
                     break;
                 }
                 self.timers.remove(&(t, id));
-                if let Some(stop) = self.step(Event::Timer { id }) {
+                if let Some(stop) = self.step(Work::Engine(Event::Timer { id })) {
                     return stop;
                 }
             }
@@ -132,12 +253,21 @@ impl<C: Cluster> Daemon<C> {
                                 "event=view members={members:?} left={left:?} joined={joined:?}"
                             ));
                         }
-                        Event::Cluster(e)
+                        Work::Engine(Event::Cluster(e))
                     }
                     Input::Client { req, reply } => match self.client(req, reply) {
-                        Some(e) => e,
+                        Some(e) => Work::Engine(e),
                         None => continue,
                     },
+                    Input::Op(r) => {
+                        log(&format!(
+                            "event=op {} on {}",
+                            r.summary(),
+                            r.node.as_deref().unwrap_or("")
+                        ));
+                        Work::Controller(controller::Event::OpResult(r))
+                    }
+                    Input::Fenced(f) => Work::Controller(controller::Event::Fenced(f)),
                 };
                 if let Some(stop) = self.step(event) {
                     return stop;
@@ -194,8 +324,63 @@ impl<C: Cluster> Daemon<C> {
         }
     }
 
-    /// Feeds one event and performs the commands; `Some(reason)` to stop.
-    fn step(&mut self, event: Event) -> Option<String> {
+    /// Feeds one input to its engine and performs the commands, including
+    /// what the engines ask of each other; `Some(reason)` to stop.
+    fn step(&mut self, first: Work) -> Option<String> {
+        let mut queue = VecDeque::from([first]);
+        while let Some(work) = queue.pop_front() {
+            let stop = match work {
+                Work::Engine(e) => self.engine_step(e, &mut queue),
+                Work::Controller(e) => self.controller_step(e, &mut queue),
+            };
+            if stop.is_some() {
+                return stop;
+            }
+        }
+        None
+    }
+
+    fn controller_step(
+        &mut self,
+        event: controller::Event,
+        queue: &mut VecDeque<Work>,
+    ) -> Option<String> {
+        use controller::Command as C;
+        for c in self.controller.handle(self.engine.cib(), event) {
+            match c {
+                C::Send(payload) => {
+                    let m = replica::wire::Message::Controller { payload };
+                    if let Err(e) = self.cluster.multicast(&replica::wire::encode(&m)) {
+                        return Some(format!("cannot multicast to the cluster: {e}"));
+                    }
+                }
+                C::Submit { req, op } => queue.push_back(Work::Engine(Event::Submit { req, op })),
+                C::Execute(req) => {
+                    log(&format!(
+                        "event=execute rsc={} action={} interval_ms={}",
+                        req.rsc_id, req.action, req.interval_ms
+                    ));
+                    self.ops.execute(req);
+                }
+                C::Cancel {
+                    rsc_id,
+                    action,
+                    interval_ms,
+                } => self.ops.cancel(&rsc_id, &action, interval_ms),
+                C::Fence(f) => {
+                    log(&format!(
+                        "event=fence target={} action={}",
+                        f.target, f.action
+                    ));
+                    self.ops.fence(f);
+                }
+                C::Log(l) => log(&format!("controller: {l}")),
+            }
+        }
+        None
+    }
+
+    fn engine_step(&mut self, event: Event, queue: &mut VecDeque<Work>) -> Option<String> {
         for c in self.engine.handle(event) {
             match c {
                 Command::Send(m) => {
@@ -204,6 +389,12 @@ impl<C: Cluster> Daemon<C> {
                     }
                 }
                 Command::Persist { xml } => self.unsaved = Some(xml),
+                Command::Reply { req, result } if req >= controller::engine::REQ_BASE => {
+                    queue.push_back(Work::Controller(controller::Event::Written {
+                        req,
+                        ok: result.is_ok(),
+                    }));
+                }
                 Command::Reply { req, result } => {
                     if let Some(tx) = self.waiting.remove(&req) {
                         let r = match result {
@@ -220,7 +411,7 @@ impl<C: Cluster> Daemon<C> {
                     self.timers
                         .insert((Instant::now() + Duration::from_millis(after_ms), id));
                 }
-                Command::Notify(n) => match n {
+                Command::Notify(n) => match n.clone() {
                     Notice::Synced {
                         members,
                         dc,
@@ -228,6 +419,7 @@ impl<C: Cluster> Daemon<C> {
                         version,
                     } => {
                         log(&format!("event=synced members={members:?} dc={} quorate={quorate} version={version}", dc.map(|d| d.to_string()).unwrap_or_default()));
+                        queue.push_back(Work::Controller(controller::Event::Notice(n)));
                     }
                     Notice::Quorum {
                         quorate,
@@ -239,7 +431,9 @@ impl<C: Cluster> Daemon<C> {
                             log(&format!("event=quorum quorate=false no-quorum-policy={no_quorum_policy}: the CIB is frozen in this partition; the controller applies the policy"));
                         }
                     }
-                    Notice::CibChanged { .. } | Notice::Controller { .. } => {}
+                    Notice::CibChanged { .. } | Notice::Controller { .. } => {
+                        queue.push_back(Work::Controller(controller::Event::Notice(n)));
+                    }
                     Notice::Disconnected { reason } => {
                         return Some(format!("lost the cluster layer: {reason}"))
                     }

@@ -9,7 +9,7 @@ use cluster::Cluster as _;
 use pacerd::{log, Daemon, Input};
 use replica::engine::{Engine, EngineConfig};
 
-/// pacer's node daemon: CIB replication, DC election and node attributes on Corosync.
+/// pacer's node daemon: CIB replication, DC election, node attributes and resource management on Corosync.
 #[derive(Parser, Debug)]
 #[command(name = "pacerd", version)]
 struct Args {
@@ -40,6 +40,7 @@ fn try_main(args: Args) -> Result<(), String> {
     let xml = store.load().map_err(|e| e.to_string())?;
     let (tx, rx) = std::sync::mpsc::sync_channel(pacerd::INPUT_QUEUE_MAX);
     let cluster_tx = tx.clone();
+    let tx_ops = tx.clone();
     let cluster = Corosync::connect(&args.group, move |e| {
         let _ = cluster_tx.send(Input::Cluster(e));
     })
@@ -69,7 +70,15 @@ fn try_main(args: Args) -> Result<(), String> {
         engine.version(),
         args.socket.display()
     ));
-    let mut daemon = Daemon::new(engine, cluster, store);
+    let name = cluster.config().name_of(me);
+    let controller = controller::Controller::new(controller::ControllerConfig {
+        me,
+        incarnation,
+        cluster: cluster.config().clone(),
+    });
+    let ops = pacerd::ExecutorOps::start(&name, tx_ops)
+        .map_err(|e| format!("cannot start the executor: {e}"))?;
+    let mut daemon = Daemon::new(engine, controller, Box::new(ops), cluster, store);
     let why = daemon.run(rx);
     Err(why)
 }

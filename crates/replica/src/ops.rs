@@ -653,6 +653,70 @@ mod tests {
     }
 
     #[test]
+    fn values_expand_like_attrd() {
+        assert_eq!(expand_value("value++", None), "1");
+        assert_eq!(expand_value("value++", Some("4")), "5");
+        assert_eq!(expand_value("value+=3", Some("4")), "7");
+        assert_eq!(expand_value("value++", Some("INFINITY")), "INFINITY");
+        assert_eq!(expand_value("value++", Some("junk")), "1");
+        assert_eq!(expand_value("INFINITY", Some("4")), "INFINITY");
+        assert_eq!(expand_value("valueless", None), "valueless");
+        let mut c = empty();
+        let inc = CibOp::SetAttributes {
+            node: "n1".into(),
+            scope: AttrScope::Transient,
+            attrs: vec![("fail-count-x#start_0".into(), Some("value++".into()))],
+        };
+        apply(&mut c, &inc, &cfg()).expect("apply");
+        apply(&mut c, &inc, &cfg()).expect("apply");
+        assert!(c
+            .to_xml()
+            .contains(r#"name="fail-count-x#start_0" value="2""#));
+    }
+
+    fn history(stamp: &str, op_id: &str) -> CibOp {
+        CibOp::WriteHistory {
+            node: "n1".into(),
+            node_state_xml: format!(
+                r#"<node_state id="1"><lrm id="1" pacer-history="{stamp}"><lrm_resources><lrm_resource id="r" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="{op_id}" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm></node_state>"#
+            ),
+            replace: true,
+        }
+    }
+
+    #[test]
+    fn an_older_history_write_of_the_same_run_does_not_undo_a_newer_one() {
+        let mut c = empty();
+        apply(&mut c, &history("7:2", "new"), &cfg()).expect("apply");
+        let ch = apply(&mut c, &history("7:1", "old"), &cfg()).expect("apply");
+        assert!(!ch.any());
+        assert!(c.to_xml().contains(r#"lrm_rsc_op id="new""#));
+        // A new run of the node replaces it whatever its numbers.
+        apply(&mut c, &history("8:1", "restarted"), &cfg()).expect("apply");
+        assert!(c.to_xml().contains(r#"lrm_rsc_op id="restarted""#));
+    }
+
+    #[test]
+    fn fencing_clears_history_unless_the_node_is_back() {
+        let mut c = empty();
+        apply(&mut c, &history("7:1", "x"), &cfg()).expect("apply");
+        apply_membership(&mut c, &cfg(), &[2], Some(2), true);
+        let fenced = CibOp::NodeFenced { node: "n1".into() };
+        apply(&mut c, &fenced, &cfg()).expect("apply");
+        let xml = c.to_xml();
+        assert!(!xml.contains("lrm_rsc_op"), "{xml}");
+        assert!(xml.contains(r#"expected="down""#), "{xml}");
+        // Back (a member again) before the news of its fencing arrives.
+        apply(&mut c, &history("9:1", "y"), &cfg()).expect("apply");
+        apply_membership(&mut c, &cfg(), &[1, 2], Some(2), true);
+        let ch = apply(&mut c, &fenced, &cfg()).expect("apply");
+        assert!(!ch.any());
+        let xml = c.to_xml();
+        assert!(xml.contains(r#"lrm_rsc_op id="y""#), "{xml}");
+        assert!(xml.contains(r#"join="member" expected="member""#), "{xml}");
+    }
+
+    #[test]
     fn unknown_node_is_refused() {
         let mut c = empty();
         let op = CibOp::SetAttributes {
