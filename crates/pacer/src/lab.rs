@@ -646,6 +646,8 @@ impl Lab {
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /dev/shm
 mkdir -p /run/pacer
+# What resource-agents' tmpfiles.d entry makes at boot (agents keep state there).
+mkdir -p -m 1755 /run/resource-agents
 rm -f {d}/pacerd.pid
 corosync -f -c {d}/corosync.conf >> {d}/corosync.out 2>&1 &
 echo $! > {d}/corosync.pid
