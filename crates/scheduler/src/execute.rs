@@ -46,6 +46,7 @@ pub fn simulate(cib: &Cib, state: &ClusterState, graph: &Graph, now: i64) -> Exe
         now,
         lines: Vec::new(),
         completed: Vec::new(),
+        lrm_ix: HashMap::new(),
     };
     let mut confirmed: HashSet<usize> = HashSet::new();
     let mut fired = vec![false; graph.synapses.len()];
@@ -84,6 +85,10 @@ struct Executor<'a> {
     now: i64,
     lines: Vec<String>,
     completed: Vec<usize>,
+    /// Per node state (by position): where each resource's history entries
+    /// are, so that recording a result does not scan the node's whole
+    /// history. Built on first use; dropped when a fencing clears a history.
+    lrm_ix: HashMap<usize, HistoryIndex>,
 }
 
 impl Executor<'_> {
@@ -129,6 +134,7 @@ impl Executor<'_> {
         ns.crm_debug_origin = Some("simulate_fencing_action".into());
         ns.lrm = None;
         ns.transient_attributes = None;
+        self.lrm_ix.clear();
     }
 
     /// `pcmk__inject_node`: the node's state entry, created when missing.
@@ -213,8 +219,10 @@ impl Executor<'_> {
         };
         self.lines.push(line);
         let now = self.now;
-        let ns = self.node_state(&node, Some(&uuid));
-        let entry = history_entry(ns, &uuid, &resource, rsc);
+        let ns_idx = self.node_state_index(&node, Some(&uuid));
+        let ns = &mut self.cib.status.node_states[ns_idx];
+        let ix = self.lrm_ix.entry(ns_idx).or_default();
+        let entry = history_entry_indexed(ns, &uuid, &resource, rsc, ix);
         let call_id = next_call_id(entry);
         record_result(entry, a, &config_name, call_id, target_rc, now);
     }
@@ -232,21 +240,39 @@ pub fn history_entry<'a>(
     name: &str,
     rsc: &crate::graph::GraphRsc,
 ) -> &'a mut LrmResource {
+    history_entry_indexed(ns, node_uuid, name, rsc, &mut HistoryIndex::default())
+}
+
+/// Where each resource's entries are in one node's history (built from the
+/// history on first use, then kept current by [`history_entry_indexed`]).
+#[derive(Debug, Default)]
+pub struct HistoryIndex(Option<HashMap<String, Vec<usize>>>);
+
+/// [`history_entry`] with an index that callers recording many results on
+/// the same node keep between calls (the node's history must not change
+/// in between other than through this function).
+pub fn history_entry_indexed<'a>(
+    ns: &'a mut NodeState,
+    node_uuid: &str,
+    name: &str,
+    rsc: &crate::graph::GraphRsc,
+    index: &mut HistoryIndex,
+) -> &'a mut LrmResource {
     let lrm = ns.lrm.get_or_insert_with(|| cib::Lrm {
         id: Some(node_uuid.to_string()),
         ..Default::default()
     });
     let resources = lrm.lrm_resources.get_or_insert_with(Default::default);
-    let unique = |id: &str| {
-        let mut it = resources
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.id == id);
-        match (it.next(), it.next()) {
-            (Some((i, _)), None) => Some(i),
-            _ => None,
+    let ix = index.0.get_or_insert_with(|| {
+        let mut ix: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in resources.resources.iter().enumerate() {
+            ix.entry(r.id.clone()).or_default().push(i);
         }
+        ix
+    });
+    let unique = |id: &str| match ix.get(id).map(Vec::as_slice) {
+        Some([i]) => Some(*i),
+        _ => None,
     };
     let pos = unique(name).or_else(|| {
         if name != rsc.id {
@@ -265,7 +291,9 @@ pub fn history_entry<'a>(
                 type_: rsc.agent.clone(),
                 ..Default::default()
             });
-            resources.resources.len() - 1
+            let i = resources.resources.len() - 1;
+            ix.entry(rsc.id.clone()).or_default().push(i);
+            i
         }
     };
     &mut resources.resources[idx]
