@@ -269,6 +269,10 @@ pub(crate) struct Ws<'a> {
     /// The configured resources by id: the first of a walk over the
     /// configuration, as a search would find it.
     pub(crate) config_ix: HashMap<&'a str, &'a cib::Resource>,
+    /// Positions in the placement's location constraints (those naming at
+    /// least one node) of each constrained resource, for probes' discovery
+    /// checks.
+    pub(crate) locations_by_rsc: HashMap<RscId, Vec<usize>>,
 }
 
 /// Runs the action stage: see the module documentation.
@@ -327,6 +331,15 @@ impl<'a> Ws<'a> {
                 let mut ix = HashMap::new();
                 for r in cib.configuration.resources.iter().flat_map(|r| r.walk()) {
                     ix.entry(r.id()).or_insert(r);
+                }
+                ix
+            },
+            locations_by_rsc: {
+                let mut ix: HashMap<RscId, Vec<usize>> = HashMap::new();
+                for (i, l) in pl.constraints.locations.iter().enumerate() {
+                    if !l.nodes.is_empty() {
+                        ix.entry(l.rsc).or_default().push(i);
+                    }
                 }
                 ix
             },

@@ -116,31 +116,37 @@ impl Ws<'_> {
         any
     }
 
-    /// Whether location constraint `loc` reaches resource `r`
+    /// Calls `f` with every location constraint that reaches resource `r`
     /// (`apply_location` recurses from the constrained resource into group
     /// members and clone instances, and into a bundle's containers and
     /// addresses, its bundled clone only for role-specific constraints).
-    fn location_reaches(&self, loc: &crate::placement::Location, r: RscId) -> bool {
-        if loc.nodes.is_empty() {
-            return false;
-        }
+    /// Walks up from `r` and reads the constraints of each ancestor from
+    /// [`Ws::locations_by_rsc`], so the cost is that of the constraints
+    /// that reach `r`, not of all constraints.
+    fn for_locations_reaching(&self, r: RscId, mut f: impl FnMut(&crate::placement::Location)) {
+        let locations = &self.pl.constraints.locations;
+        let mut role_only = false;
         let mut cur = r;
         loop {
-            if cur == loc.rsc {
-                return true;
+            for &i in self.locations_by_rsc.get(&cur).into_iter().flatten() {
+                let loc = &locations[i];
+                if !role_only || matches!(loc.role_filter, Role::Unpromoted | Role::Promoted) {
+                    f(loc);
+                }
             }
             let Some(p) = self.rsc(cur).parent else {
-                return false;
+                return;
             };
             if let ResourceKind::Bundle(b) = &self.rsc(p).kind {
                 let part = b
                     .replicas
                     .iter()
                     .any(|rep| rep.container == cur || rep.ip == Some(cur));
-                let role_child = b.child == Some(cur)
-                    && matches!(loc.role_filter, Role::Unpromoted | Role::Promoted);
-                if !part && !role_child {
-                    return false;
+                if !part {
+                    if b.child != Some(cur) {
+                        return;
+                    }
+                    role_only = true;
                 }
             }
             cur = p;
@@ -170,14 +176,14 @@ impl Ws<'_> {
             }
         }
         let mut listed = false;
-        for loc in &self.pl.constraints.locations {
-            if loc.nodes.iter().any(|(x, _)| *x == n) && self.location_reaches(loc, r) {
+        self.for_locations_reaching(r, |loc| {
+            if loc.nodes.iter().any(|(x, _)| *x == n) {
                 listed = true;
                 if loc.discovery > mode {
                     mode = loc.discovery;
                 }
             }
-        }
+        });
         if !allowed && !listed {
             return None;
         }
@@ -197,10 +203,14 @@ impl Ws<'_> {
 
     /// `rsc->exclusive_discover`.
     fn exclusive_discover(&self, r: RscId) -> bool {
-        self.rsc(r).flags.exclusive_discover
-            || self.pl.constraints.locations.iter().any(|l| {
-                l.discovery == crate::placement::Discovery::Exclusive && self.location_reaches(l, r)
-            })
+        if self.rsc(r).flags.exclusive_discover {
+            return true;
+        }
+        let mut any = false;
+        self.for_locations_reaching(r, |l| {
+            any |= l.discovery == crate::placement::Discovery::Exclusive;
+        });
+        any
     }
 
     /// `pcmk__probe_rsc_on_node`.
