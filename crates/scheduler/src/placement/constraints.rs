@@ -9,7 +9,7 @@
 //! [`Unpacked::frozen`], [`Unpacked::fenced`]) for the assignment stage to
 //! apply.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cib::idref::IdRefs;
 use cib::iso8601::DateTime;
@@ -105,6 +105,30 @@ pub(crate) struct ConstraintReader<'a> {
     out: Unpacked,
     /// Ticket states by id (granted, standby), created on first reference.
     tickets: BTreeMap<String, (bool, bool)>,
+    /// The first resource a depth-first walk from the top-level resources
+    /// finds for each id or history name (what [`ConstraintReader::find`]
+    /// answers, without a walk per constraint).
+    by_id: HashMap<&'a str, RscId>,
+}
+
+/// Each id and history name with the first resource having it in a
+/// depth-first walk from the top-level resources.
+fn first_by_id(st: &ClusterState) -> HashMap<&str, RscId> {
+    fn walk<'s>(st: &'s ClusterState, rsc: RscId, out: &mut HashMap<&'s str, RscId>) {
+        let r = st.rsc(rsc);
+        out.entry(r.id.as_str()).or_insert(rsc);
+        if let Some(c) = r.clone_name.as_deref() {
+            out.entry(c).or_insert(rsc);
+        }
+        for &c in &r.children {
+            walk(st, c, out);
+        }
+    }
+    let mut out = HashMap::new();
+    for &top in &st.top {
+        walk(st, top, &mut out);
+    }
+    out
 }
 
 /// Unpacks node health and every constraint.
@@ -122,6 +146,7 @@ pub(crate) fn unpack(cib: &Cib, st: &ClusterState) -> Unpacked {
             .iter()
             .map(|t| (t.id.clone(), (t.granted, t.standby)))
             .collect(),
+        by_id: first_by_id(st),
     };
     r.node_health();
     for c in &cib.configuration.constraints {
@@ -136,22 +161,11 @@ impl<'a> ConstraintReader<'a> {
     /// `pcmk__find_constraint_resource`: by id or history name anywhere under
     /// the top-level resources; a clone instance stands for its clone.
     fn find(&self, id: &str) -> Option<RscId> {
-        fn walk(st: &ClusterState, rsc: RscId, id: &str) -> Option<RscId> {
-            let r = st.rsc(rsc);
-            if r.id == id || r.clone_name.as_deref() == Some(id) {
-                return Some(rsc);
-            }
-            r.children.iter().find_map(|&c| walk(st, c, id))
+        let m = *self.by_id.get(id)?;
+        if self.st.rsc(m).id != id {
+            return Some(self.st.uber_parent(m));
         }
-        for &top in &self.st.top {
-            if let Some(m) = walk(self.st, top, id) {
-                if self.st.rsc(m).id != id {
-                    return Some(self.st.uber_parent(m));
-                }
-                return Some(m);
-            }
-        }
-        None
+        Some(m)
     }
 
     /// The resources a template or tag stands for (`find_constraint_tag`);
