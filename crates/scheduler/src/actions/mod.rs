@@ -273,6 +273,12 @@ pub(crate) struct Ws<'a> {
     /// least one node) of each constrained resource, for probes' discovery
     /// checks.
     pub(crate) locations_by_rsc: HashMap<RscId, Vec<usize>>,
+    /// Every action by its key in ASCII lower case, in creation order: what
+    /// a search of all actions for a key ([`Ws::find_keyed`]) can match.
+    pub(crate) by_key: HashMap<String, Vec<ActionId>>,
+    /// Each resource's actions by key in ASCII lower case, in creation
+    /// order: what a search of `rx[r].actions` for a key can match.
+    pub(crate) by_rsc_key: HashMap<(RscId, String), Vec<ActionId>>,
 }
 
 /// Runs the action stage: see the module documentation.
@@ -343,6 +349,8 @@ impl<'a> Ws<'a> {
                 }
                 ix
             },
+            by_key: HashMap::new(),
+            by_rsc_key: HashMap::new(),
         }
     }
 
@@ -499,9 +507,8 @@ impl<'a> Ws<'a> {
         let start_unrunnable = start.is_some_and(|s| !self.is_set(s, af::RUNNABLE));
         if stop.is_some() && (res.next_role == Role::Stopped || start_unrunnable) {
             let key = op_key(&res.id, "stop", 0);
-            let list = self.rx[r.0].actions.clone();
             for n in res.running_on.clone() {
-                self.find_actions(&list, &key, Some(n));
+                self.find_keyed(Some(r), &key, Some(n));
             }
         }
     }
@@ -822,30 +829,50 @@ impl<'a> Ws<'a> {
 
     // ----- actions -----
 
-    /// `find_actions`: actions with this key (and node), oldest first. A
-    /// matching action without a node is given `node` (as Pacemaker does).
-    pub fn find_actions(
+    /// The actions (of `rsc`, or of the whole cluster) whose key equals `key`
+    /// ignoring ASCII case, oldest first: the only ones a search by key of
+    /// that list can match, so searches cost what they find rather than
+    /// the length of the list.
+    fn keyed_slice(&self, rsc: Option<RscId>, key: &str) -> &[ActionId] {
+        let k = key.to_ascii_lowercase();
+        let found = match rsc {
+            Some(r) => self.by_rsc_key.get(&(r, k)),
+            None => self.by_key.get(&k),
+        };
+        found.map_or(&[], Vec::as_slice)
+    }
+
+    /// `find_actions` over the actions of `rsc` (or of the whole cluster):
+    /// those with this key (and node), oldest first; a matching action
+    /// without a node is given `node` (as Pacemaker does). Reads the key
+    /// index, so it costs what has this key, not all actions.
+    pub fn find_keyed(
         &mut self,
-        list: &[ActionId],
+        rsc: Option<RscId>,
         key: &str,
         node: Option<NodeId>,
     ) -> Vec<ActionId> {
+        let k = key.to_ascii_lowercase();
+        let list = match rsc {
+            Some(r) => self.by_rsc_key.get(&(r, k)),
+            None => self.by_key.get(&k),
+        };
+        let Some(list) = list else {
+            return Vec::new();
+        };
+        let actions = &mut self.actions;
         let mut out = Vec::new();
-        for &a in list.iter().rev() {
-            if !eq_ci(&self.actions[a.0].uuid, key) {
-                continue;
-            }
-            match (node, self.actions[a.0].node) {
+        for &a in list {
+            match (node, actions[a.0].node) {
                 (None, _) => out.push(a),
                 (Some(n), None) => {
-                    self.actions[a.0].node = Some(n);
+                    actions[a.0].node = Some(n);
                     out.push(a);
                 }
                 (Some(n), Some(m)) if n == m => out.push(a),
                 _ => {}
             }
         }
-        out.reverse();
         out
     }
 
@@ -907,11 +934,10 @@ impl<'a> Ws<'a> {
         require_node: bool,
     ) -> Vec<ActionId> {
         let key = op_key(&self.rsc(r).id, task, 0);
-        let list = self.rx[r.0].actions.clone();
         if require_node {
-            self.find_actions_exact(&list, &key, node)
+            self.find_actions_exact(self.keyed_slice(Some(r), &key), &key, node)
         } else {
-            self.find_actions(&list, &key, node)
+            self.find_keyed(Some(r), &key, node)
         }
     }
 
@@ -925,11 +951,7 @@ impl<'a> Ws<'a> {
         node: Option<NodeId>,
         optional: bool,
     ) -> ActionId {
-        let list = match rsc {
-            Some(r) => self.rx[r.0].actions.clone(),
-            None => (0..self.actions.len()).map(ActionId).collect(),
-        };
-        let existing = self.find_actions(&list, &key, node).first().copied();
+        let existing = self.find_keyed(rsc, &key, node).first().copied();
         let id = match existing {
             Some(a) => a,
             None => self.new_action(key, task, rsc, node, optional),
@@ -984,9 +1006,14 @@ impl<'a> Ws<'a> {
             let interval_ms = crate::util::parse_op_key(&action.uuid).map_or(0, |k| k.2);
             self.unpack_operation(&mut action, r, interval_ms);
         }
+        let lower = action.uuid.to_ascii_lowercase();
         self.actions.push(action);
+        self.by_key.entry(lower.clone()).or_default().push(id);
         match rsc {
-            Some(r) => self.rx[r.0].actions.push(id),
+            Some(r) => {
+                self.rx[r.0].actions.push(id);
+                self.by_rsc_key.entry((r, lower)).or_default().push(id);
+            }
             None => {
                 let uuid = self.actions[id.0].uuid.clone();
                 self.singletons.insert(uuid, id);

@@ -115,15 +115,14 @@ impl Ws<'_> {
 
     /// `find_actions_by_task`.
     fn find_actions_by_task(&mut self, r: RscId, key: &str) -> Vec<ActionId> {
-        let list = self.rx[r.0].actions.clone();
-        let found = self.find_actions(&list, key, None);
+        let found = self.find_keyed(Some(r), key, None);
         if !found.is_empty() {
             return found;
         }
         match parse_op_key(key) {
             Some((_, task, interval)) => {
                 let k = op_key(&self.rsc(r).id, &task, interval);
-                self.find_actions(&list, &k, None)
+                self.find_keyed(Some(r), &k, None)
             }
             None => Vec::new(),
         }
@@ -1418,9 +1417,8 @@ impl Ws<'_> {
             let thens = match (o.rh_action, o.rh_rsc) {
                 (Some(a), _) => vec![a],
                 (None, Some(rr)) => {
-                    let list = self.rx[rr.0].actions.clone();
                     let key = o.rh_task.clone().unwrap_or_default();
-                    let v = self.find_actions(&list, &key, None);
+                    let v = self.find_keyed(Some(rr), &key, None);
                     if v.is_empty() {
                         continue;
                     }
