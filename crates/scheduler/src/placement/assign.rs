@@ -590,11 +590,17 @@ impl Engine<'_> {
         only_positive: bool,
     ) {
         let attr = attr.unwrap_or("#uname");
-        let keys: Vec<NodeId> = work.keys().copied().collect();
-        for n in keys {
-            let score = self.best_node_score_matching_attr(rsc, attr, self.attr(n, attr));
-            let Some(e) = work.get_mut(&n) else {
-                continue;
+        // A few nodes (an instance's current node) are cheaper to look up
+        // one by one; a whole table takes one pass over `rsc`'s nodes.
+        let best = (work.len() > 8).then(|| self.best_node_scores_by_attr(rsc, attr));
+        for (&n, e) in work.iter_mut() {
+            let value = self.attr(n, attr);
+            let score = match &best {
+                Some(b) => b
+                    .get(&value.map(str::to_ascii_lowercase))
+                    .copied()
+                    .unwrap_or(-INF),
+                None => self.best_node_score_matching_attr(rsc, attr, value),
             };
             if factor < 0.0 && score < 0 {
                 continue;
@@ -636,6 +642,29 @@ impl Engine<'_> {
                 && str_eq_ci(value, self.attr(n, attr))
             {
                 best = e.weight;
+            }
+        }
+        best
+    }
+
+    /// [`Engine::best_node_score_matching_attr`] for every value at once: for each
+    /// value of `attr` (in ASCII lower case, as values are compared), the
+    /// best score of an available node of `rsc` having it, when above
+    /// -INFINITY. One pass over the nodes instead of one per node asked
+    /// about.
+    fn best_node_scores_by_attr(
+        &self,
+        rsc: RscId,
+        attr: &str,
+    ) -> std::collections::HashMap<Option<String>, i32> {
+        let mut best = std::collections::HashMap::new();
+        for (&n, e) in &self.r[rsc.0].allowed {
+            if e.weight > -INF && self.available(n, e.weight, false, false) {
+                let value = self.attr(n, attr).map(str::to_ascii_lowercase);
+                let b = best.entry(value).or_insert(e.weight);
+                if e.weight > *b {
+                    *b = e.weight;
+                }
             }
         }
         best
@@ -789,9 +818,11 @@ impl Engine<'_> {
             .map(|(n, _)| n)
             .collect();
         let children = self.r[rsc.0].children.clone();
+        self.colocated_weights = Some(Default::default());
         let children = glib_sort(children, &mut |a: &RscId, b: &RscId| {
             self.cmp_instance(*a, *b)
         });
+        self.colocated_weights = None;
         self.r[rsc.0].children = children.clone();
         let (max, per_host) = match self.kind(rsc) {
             ResourceKind::Clone(c) => (c.clone_max, c.clone_node_max),
@@ -1057,6 +1088,21 @@ impl Engine<'_> {
     /// A one-node table for the instance's current node with the parent's
     /// colocations applied (`apply_parent_colocations`).
     fn parent_colocated_weight(&mut self, rsc: RscId, node: NodeId) -> i32 {
+        if let Some(w) = self
+            .colocated_weights
+            .as_ref()
+            .and_then(|m| m.get(&(rsc, node)))
+        {
+            return *w;
+        }
+        let w = self.parent_colocated_weight_uncached(rsc, node);
+        if let Some(m) = self.colocated_weights.as_mut() {
+            m.insert((rsc, node), w);
+        }
+        w
+    }
+
+    fn parent_colocated_weight_uncached(&mut self, rsc: RscId, node: NodeId) -> i32 {
         let mut table = Table::new();
         table.insert(
             node,
@@ -1237,9 +1283,11 @@ impl Engine<'_> {
             .map(|(n, _)| n)
             .collect();
         let containers: Vec<RscId> = b.replicas.iter().map(|r| r.container).collect();
+        self.colocated_weights = Some(Default::default());
         let containers = glib_sort(containers, &mut |x: &RscId, y: &RscId| {
             self.cmp_instance(*x, *y)
         });
+        self.colocated_weights = None;
         self.distribute_children(rsc, &containers, &nodes, b.nreplicas, b.nreplicas_per_host);
         for rep in &b.replicas {
             if let Some(ip) = rep.ip {

@@ -116,6 +116,11 @@ pub(crate) struct Engine<'a> {
     pub clearing_failcount: std::collections::BTreeSet<(RscId, NodeId)>,
     /// Fail counts the caller knows are being cleared.
     pub cleared: &'a dyn Fn(RscId, NodeId) -> bool,
+    /// While instances are sorted (and nothing they are compared by
+    /// changes): each instance's weight on its current node with its
+    /// parent's colocations applied, so that a sort computes it once per
+    /// instance rather than once per comparison.
+    pub colocated_weights: Option<std::collections::HashMap<(RscId, NodeId), i32>>,
 }
 
 impl<'a> Engine<'a> {
@@ -248,6 +253,7 @@ impl<'a> Engine<'a> {
                 })
                 .collect(),
             cleared,
+            colocated_weights: None,
         };
         std::mem::swap(&mut e.r, &mut r);
         for (i, l) in e.locations.iter().enumerate() {

@@ -351,9 +351,11 @@ impl Engine<'_> {
             }
         }
         let children = self.r[clone.0].children.clone();
+        self.colocated_weights = Some(Default::default());
         let sorted = glib_sort(children, &mut |a: &RscId, b: &RscId| {
             self.cmp_promotable_instance(*a, *b)
         });
+        self.colocated_weights = None;
         self.r[clone.0].children = sorted;
         self.r[clone.0].merging = false;
     }
