@@ -49,6 +49,9 @@ pub(crate) struct Unpacker<'a> {
     /// of what `find_resource` can match), so that looking a history entry
     /// up is not a walk over all resources.
     pub by_name: std::collections::HashMap<String, Vec<RscId>>,
+    /// Every node by its id (several nodes may share one), so that a
+    /// resource's entry for a node's id is found without a scan.
+    pub nodes_by_id: std::collections::HashMap<String, Vec<NodeId>>,
     /// The resources of `st.top`.
     pub in_top: std::collections::HashSet<RscId>,
     /// Resources whose unpacking failed: in the arena, but nothing refers
@@ -79,6 +82,7 @@ pub fn unpack(cib: &Cib, now: i64) -> ClusterState {
         generated: Vec::new(),
         own_sets: Default::default(),
         by_name: Default::default(),
+        nodes_by_id: Default::default(),
         in_top: Default::default(),
         dropped: Default::default(),
     };

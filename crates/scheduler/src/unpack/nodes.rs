@@ -22,6 +22,10 @@ impl Unpacker<'_> {
         score: Option<&str>,
     ) -> NodeId {
         let nid = NodeId(self.st.nodes.len());
+        self.nodes_by_id
+            .entry(id.to_string())
+            .or_default()
+            .push(nid);
         let mut attrs = BTreeMap::new();
         let kind_attr = if kind == NodeKind::Remote {
             "remote"

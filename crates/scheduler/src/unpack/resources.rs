@@ -818,14 +818,17 @@ impl Unpacker<'_> {
         *entry += score;
     }
 
+    /// The first node (in table order) of `rid`'s allowed nodes whose id is
+    /// `node`'s.
     fn same_id_entry(&self, rid: RscId, node: NodeId) -> Option<NodeId> {
-        let id = &self.st.node(node).id;
-        self.st
-            .rsc(rid)
-            .allowed_nodes
-            .keys()
+        let allowed = &self.st.rsc(rid).allowed_nodes;
+        self.nodes_by_id
+            .get(&self.st.node(node).id)
+            .into_iter()
+            .flatten()
             .copied()
-            .find(|&n| self.st.node(n).id == *id)
+            .filter(|n| allowed.contains_key(n))
+            .min()
     }
 
     /// Replaces a resource's allowed nodes by every node at `score`.
