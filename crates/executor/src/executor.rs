@@ -80,6 +80,8 @@ struct State {
     metadata: HashMap<AgentSpec, Arc<AgentMetadata>>,
     /// Processes each resource's last successful start left running.
     started: HashMap<String, Vec<u32>>,
+    /// Fence devices started (registered) here.
+    stonith_started: std::collections::HashSet<String>,
     generation: u64,
 }
 
@@ -481,6 +483,23 @@ impl Executor {
                     .find(|a| md.parameter(a).is_some());
             }
         }
+        // A fence device as a resource: Pacemaker's executor answers its
+        // probe from the device's registration (started here: running;
+        // otherwise not running) without running the agent.
+        if class == Class::Stonith && req.fence_target.is_none() {
+            match req.action.as_str() {
+                "monitor" if req.interval_ms == 0 && cfg.paths.locate(&req.agent).is_some() => {
+                    let started = self.state().stonith_started.contains(&req.rsc_id);
+                    r.rc = if started { 0 } else { OcfRc::NotRunning.code() };
+                    r.rc_text = codes::rc_str(r.rc).to_string();
+                    return r;
+                }
+                "stop" => {
+                    self.state().stonith_started.remove(&req.rsc_id);
+                }
+                _ => {}
+            }
+        }
         let fence = req
             .fence_target
             .as_deref()
@@ -496,6 +515,9 @@ impl Executor {
         ) {
             Ok(c) => c,
             Err(NotRun::NothingToDo) => {
+                if class == Class::Stonith && req.action == "start" {
+                    self.state().stonith_started.insert(req.rsc_id.clone());
+                }
                 r.rc_text = codes::rc_str(0).to_string();
                 return r;
             }

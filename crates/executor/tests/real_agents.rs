@@ -372,8 +372,12 @@ async fn fence_dummy_through_stdin_arguments() {
             .param("status_file", &dir.path("status"))
             .param("pcmk_host_list", "node2")
     };
+    // A probe is answered from the registration, as Pacemaker's executor
+    // does: not running before start, running after, not running after stop.
+    assert_eq!(exec.execute(op("monitor")).await.rc, 7);
     // Registering the device runs nothing; monitor asks the agent.
     assert!(exec.execute(op("start")).await.is_ok());
+    assert_eq!(exec.execute(op("monitor")).await.rc, 0);
     let mon = exec.execute(op("monitor").interval_ms(60_000)).await;
     assert!(mon.is_ok(), "{}\n{}", mon.summary(), mon.stderr);
     let off = exec.execute(op("off").fence_target("node2")).await;
@@ -397,6 +401,7 @@ async fn fence_dummy_through_stdin_arguments() {
         .expect("fence meta-data");
     assert!(md.supports("reboot") && md.parameter("status_file").is_some());
     assert!(exec.execute(op("stop")).await.is_ok());
+    assert_eq!(exec.execute(op("monitor")).await.rc, 7);
     // A fence agent that does not exist.
     let missing = exec
         .execute(OpRequest::new(
