@@ -61,6 +61,10 @@ pub const STONITH_MAX_ATTEMPTS: u32 = 10;
 /// of failures so far.
 pub const FENCE_RETRY_MS: u64 = 2_000;
 
+/// Ids of fencing requests this node runs for another node (a DC that is
+/// the target itself) start here, apart from the DC's own.
+pub const DELEGATED_FENCE_BASE: u64 = 1 << 62;
+
 /// Actions in flight on the DC at most (a bound; `batch-limit` may lower it).
 pub const IN_FLIGHT_MAX: usize = 1_000;
 
@@ -80,6 +84,9 @@ pub struct FenceRequest {
     pub target: String,
     /// `reboot`, `off` or `on`.
     pub action: String,
+    /// The target is this node and no other node can run the request
+    /// (Pacemaker's `st_opt_allow_suicide`, set when the DC is alone).
+    pub allow_self: bool,
 }
 
 /// The fencer's answer to a [`FenceRequest`].
@@ -206,6 +213,12 @@ pub struct Controller {
     history_seq: u64,
     next_req: u64,
     dc_state: Option<Dc>,
+    /// History entries (resource, operation id) this node has seen in the
+    /// CIB (see `adopt_deletions`).
+    seen_in_cib: BTreeSet<(String, String)>,
+    /// Fencing requests run here for another node: local id → (origin, id).
+    delegated: BTreeMap<u64, (NodeId, u64)>,
+    next_delegated: u64,
 }
 
 impl std::fmt::Debug for Controller {
@@ -285,6 +298,9 @@ impl Controller {
             history_seq: 0,
             next_req: REQ_BASE,
             dc_state: None,
+            seen_in_cib: BTreeSet::new(),
+            delegated: BTreeMap::new(),
+            next_delegated: DELEGATED_FENCE_BASE,
         }
     }
 
@@ -334,7 +350,26 @@ impl Controller {
             Event::Notice(n) => self.on_notice(cib, n, &mut out),
             Event::Written { req, ok } => self.on_written(cib, req, ok, &mut out),
             Event::OpResult(r) => self.on_result(*r, &mut out),
-            Event::Fenced(f) => self.on_fenced(f, &mut out),
+            Event::Fenced(f) => match self.delegated.remove(&f.id) {
+                Some((origin, id)) => {
+                    out.push(Command::Log(format!(
+                        "fencing {} for node {origin}: {}",
+                        f.target,
+                        if f.ok { "done" } else { "failed" }
+                    )));
+                    self.send(
+                        &Message::Fenced {
+                            origin,
+                            id,
+                            target: f.target,
+                            ok: f.ok,
+                            reason: f.reason,
+                        },
+                        &mut out,
+                    );
+                }
+                None => self.on_fenced(f, &mut out),
+            },
         }
         self.drive(cib, &mut out);
         out
@@ -394,6 +429,7 @@ impl Controller {
                 }
             }
             Notice::CibChanged { .. } => {
+                self.adopt_deletions(cib);
                 if let Some(d) = self.dc_state.as_mut() {
                     let fp = fingerprint(cib);
                     if fp != d.fingerprint {
@@ -509,6 +545,53 @@ impl Controller {
                     t.confirmed.insert(a);
                 }
             }
+            Message::Fence {
+                id,
+                target,
+                action,
+                delegate,
+            } => {
+                if delegate != self.me_name {
+                    return;
+                }
+                if Some(from) != self.dc {
+                    out.push(Command::Log(format!(
+                        "ignoring a request to fence {target} from node {from}, which is not the DC"
+                    )));
+                    return;
+                }
+                let local = self.next_delegated;
+                self.next_delegated += 1;
+                self.delegated.insert(local, (from, id));
+                out.push(Command::Log(format!(
+                    "fencing {target} ({action}) for the DC, node {from}"
+                )));
+                out.push(Command::Fence(FenceRequest {
+                    id: local,
+                    target,
+                    action,
+                    allow_self: false,
+                }));
+            }
+            Message::Fenced {
+                origin,
+                id,
+                target,
+                ok,
+                reason,
+            } => {
+                if origin == self.cfg.me {
+                    self.on_fenced(
+                        FenceResult {
+                            id,
+                            target,
+                            ok,
+                            reason,
+                        },
+                        out,
+                    );
+                }
+            }
         }
     }
 
@@ -555,6 +638,11 @@ impl Controller {
             .interval_ms(spec.interval_ms);
         req.params = spec.params.clone();
         req.meta = spec.meta.clone();
+        if spec.task == "monitor" && spec.interval_ms > 0 {
+            // Event-driven failure detection: the monitor also runs the
+            // moment a process the start left (or the `pidfile`'s) exits.
+            req.watch = executor::WatchSpec::Auto;
+        }
         req.start_delay_ms = spec
             .meta
             .get("start_delay")
@@ -601,7 +689,7 @@ impl Controller {
         if r.interval_ms == 0 {
             self.running.remove(&key);
         }
-        let record = r.to_lrm_rsc_op(&self.me_name, Some(&run.transition_key), run.target_rc);
+        let mut record = r.to_lrm_rsc_op(&self.me_name, Some(&run.transition_key), run.target_rc);
         let failed = record.id.ends_with("_last_failure_0");
         let mut ns = NodeState {
             lrm: Some(Lrm {
@@ -617,6 +705,22 @@ impl Controller {
             &run.name,
             &run.rsc,
         );
+        if failed && r.interval_ms > 0 {
+            // The failure and the recurring entry share a call id, so the
+            // scheduler orders them by last-rc-change (seconds): a failure
+            // within the second of the last success must still be newer.
+            let key = executor::record::op_key(&r.rsc_id, &r.action, r.interval_ms);
+            let before = entry
+                .ops
+                .iter()
+                .find(|o| o.id == key)
+                .and_then(|o| o.last_rc_change());
+            if let (Some(b), Some(now)) = (before, record.last_rc_change) {
+                if now <= b {
+                    record.last_rc_change = Some(b + 1);
+                }
+            }
+        }
         scheduler::execute::file_op(entry, record);
         if r.action == "stop" && r.is_ok() {
             // Stopping cancels the resource's recurring operations; their
@@ -640,6 +744,50 @@ impl Controller {
                 out,
             );
         }
+    }
+
+    /// Forgets history entries someone else deleted from this node's
+    /// status (`pacer resource cleanup`, as Pacemaker's controller deletes
+    /// a resource's history on request), so the next write does not bring
+    /// them back: an entry this node has seen in the CIB and that is gone
+    /// from it now was deleted (one not seen yet may still be on its way).
+    fn adopt_deletions(&mut self, cib: &Cib) {
+        let Some(lrm) = cib
+            .status
+            .node_states
+            .iter()
+            .find(|n| n.uname.as_deref() == Some(self.me_name.as_str()))
+            .and_then(|n| n.lrm.as_ref())
+        else {
+            return;
+        };
+        let in_cib: BTreeSet<(&str, &str)> = lrm
+            .lrm_resources
+            .iter()
+            .flat_map(|l| l.resources.iter())
+            .flat_map(|r| r.ops.iter().map(move |o| (r.id.as_str(), o.id.as_str())))
+            .collect();
+        let seen = &mut self.seen_in_cib;
+        for r in &mut self.history.resources {
+            r.ops.retain(|o| {
+                let key = (r.id.clone(), o.id.clone());
+                if in_cib.contains(&(r.id.as_str(), o.id.as_str())) {
+                    seen.insert(key);
+                    true
+                } else {
+                    // Seen before and gone now: deleted.
+                    !seen.remove(&key)
+                }
+            });
+        }
+        self.history.resources.retain(|r| !r.ops.is_empty());
+        let kept: BTreeSet<(String, String)> = self
+            .history
+            .resources
+            .iter()
+            .flat_map(|r| r.ops.iter().map(move |o| (r.id.clone(), o.id.clone())))
+            .collect();
+        self.seen_in_cib.retain(|k| kept.contains(k));
     }
 
     fn write_history(&mut self, out: &mut Vec<Command>) {
@@ -1060,15 +1208,40 @@ impl Controller {
                         let action = meta(&a, "stonith_action").unwrap_or("reboot").to_string();
                         d.next_fence += 1;
                         let id = d.next_fence;
+                        // A node does not fence itself off while another
+                        // member can: the lowest other member runs it.
+                        let delegate = if target.eq_ignore_ascii_case(&self.me_name) {
+                            self.members
+                                .iter()
+                                .find(|m| **m != self.cfg.me)
+                                .map(|m| self.cfg.cluster.name_of(*m))
+                        } else {
+                            None
+                        };
                         out.push(Command::Log(format!(
-                            "transition {}: fencing {target} ({action})",
-                            t.id
+                            "transition {}: fencing {target} ({action}){}",
+                            t.id,
+                            delegate
+                                .as_deref()
+                                .map(|d| format!(" through {d}"))
+                                .unwrap_or_default()
                         )));
-                        out.push(Command::Fence(FenceRequest {
-                            id,
-                            target: target.clone(),
-                            action,
-                        }));
+                        match delegate {
+                            Some(delegate) => {
+                                out.push(Command::Send(wire::encode(&Message::Fence {
+                                    id,
+                                    target: target.clone(),
+                                    action,
+                                    delegate,
+                                })))
+                            }
+                            None => out.push(Command::Fence(FenceRequest {
+                                id,
+                                target: target.clone(),
+                                allow_self: target.eq_ignore_ascii_case(&self.me_name),
+                                action,
+                            })),
+                        }
                         t.waiting.insert(
                             a.id,
                             Waiting::Fence {

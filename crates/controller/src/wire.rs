@@ -71,6 +71,24 @@ pub enum Message {
         node: String,
         transition_key: String,
     },
+    /// DC → `delegate`: fence `target` for me. The DC sends this when it is
+    /// the target itself (a node does not fence itself off while another
+    /// node can: Pacemaker's fencer hands such a request to a peer).
+    Fence {
+        id: u64,
+        target: String,
+        action: String,
+        delegate: String,
+    },
+    /// Delegate → all: the answer to [`Message::Fence`] `id` of node
+    /// `origin`.
+    Fenced {
+        origin: NodeId,
+        id: u64,
+        target: String,
+        ok: bool,
+        reason: Option<String>,
+    },
 }
 
 #[derive(Serialize, Deserialize)]

@@ -54,6 +54,9 @@ pub struct FenceRequest {
     /// An administrator's request runs even with `stonith-enabled=false`
     /// (as `stonith_admin` does); the cluster's own requests are refused.
     pub manual: bool,
+    /// The node running the request may be the target (Pacemaker's
+    /// `st_opt_allow_suicide`: the requester is alone in the cluster).
+    pub allow_self: bool,
 }
 
 impl FenceRequest {
@@ -65,6 +68,7 @@ impl FenceRequest {
             origin: origin.to_string(),
             timeout_ms: None,
             manual: false,
+            allow_self: false,
         }
     }
 }
@@ -280,9 +284,11 @@ impl FenceOp {
     /// The node that runs this operation. A node does not fence itself off
     /// (it would die before reporting): Pacemaker hands such a request to a
     /// peer, so here it is refused with that advice. Turning itself on is
-    /// allowed.
+    /// allowed, and so is everything when the request allows it
+    /// ([`FenceRequest::allow_self`]).
     pub fn on_node(mut self, node: &str) -> FenceOp {
         if self.refused.is_none()
+            && !self.req.allow_self
             && self.req.action != FenceAction::On
             && self.req.target.eq_ignore_ascii_case(node)
         {
