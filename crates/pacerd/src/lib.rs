@@ -60,14 +60,21 @@ pub enum Input {
 pub trait LocalOps {
     fn execute(&mut self, req: OpRequest);
     fn cancel(&mut self, rsc_id: &str, action: &str, interval_ms: u64);
-    fn fence(&mut self, req: FenceRequest);
+    /// Fences with the devices and topology of `cib` (the current CIB).
+    fn fence(&mut self, req: FenceRequest, cib: &cib::Cib);
+    /// The fencing operations this node ran, oldest first.
+    fn fence_history(&self) -> Vec<fencer::HistoryEntry> {
+        Vec::new()
+    }
 }
 
 /// The real executor on a tokio runtime of its own thread; every result
-/// it publishes goes to the daemon's input channel. Fencing is answered
-/// with a failure until the fencer (`crates/fencer`) is wired in.
+/// it publishes goes to the daemon's input channel. Fencing runs through
+/// [`fencer::run::Fencer`] on the same executor (its `stonith` class).
 pub struct ExecutorOps {
     exec: executor::Executor,
+    fencer: Arc<fencer::run::Fencer>,
+    node_name: String,
     rt: tokio::runtime::Handle,
     inputs: SyncSender<Input>,
 }
@@ -95,8 +102,11 @@ impl ExecutorOps {
                     }
                 })
             })?;
+        let fencer = Arc::new(fencer::run::Fencer::new(exec.clone(), node_name));
         Ok(ExecutorOps {
             exec,
+            fencer,
+            node_name: node_name.to_string(),
             rt: handle,
             inputs,
         })
@@ -123,16 +133,68 @@ impl LocalOps for ExecutorOps {
         self.exec.cancel(rsc_id, action, interval_ms);
     }
 
-    fn fence(&mut self, req: FenceRequest) {
-        let _ = self.inputs.try_send(Input::Fenced(FenceResult {
+    fn fence(&mut self, req: FenceRequest, cib: &cib::Cib) {
+        let answer = |ok: bool, reason: Option<String>| FenceResult {
             id: req.id,
-            target: req.target,
-            ok: false,
-            reason: Some(
-                "this pacerd has no fencer yet; the node must be fenced by hand (then clean up)"
-                    .into(),
-            ),
-        }));
+            target: req.target.clone(),
+            ok,
+            reason,
+        };
+        let Some(action) = fencer::FenceAction::parse(&req.action) else {
+            let why = format!(
+                "fencing action {:?} is not reboot, off or on; fix stonith-action",
+                req.action
+            );
+            let _ = self
+                .inputs
+                .try_send(Input::Fenced(answer(false, Some(why))));
+            return;
+        };
+        let now_s = i64::try_from(wall_ms() / 1000).unwrap_or(0);
+        let (config, warnings) =
+            fencer::FencingConfig::from_cib(cib, cib::iso8601::DateTime::from_epoch(now_s, 0));
+        for w in warnings {
+            log(&format!("event=fence-config WARNING {w}"));
+        }
+        let mut freq =
+            fencer::FenceRequest::new(&req.target, action, "pacer-controller", &self.node_name);
+        freq.allow_self = req.allow_self;
+        let fencer = self.fencer.clone();
+        let inputs = self.inputs.clone();
+        let id = req.id;
+        self.rt.spawn(async move {
+            let (result, entry) = fencer.fence(&config, freq).await;
+            let attempts: Vec<String> = result
+                .attempts
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}:{}:{}",
+                        a.device,
+                        a.action,
+                        if a.ok { "ok" } else { "failed" }
+                    )
+                })
+                .collect();
+            log(&format!(
+                "event=fenced target={} action={} ok={} attempts=[{}] {}",
+                result.target,
+                result.action,
+                result.ok,
+                attempts.join(","),
+                entry.describe(true, None, 0)
+            ));
+            let _ = inputs.send(Input::Fenced(FenceResult {
+                id,
+                target: result.target,
+                ok: result.ok,
+                reason: result.reason,
+            }));
+        });
+    }
+
+    fn fence_history(&self) -> Vec<fencer::HistoryEntry> {
+        self.fencer.history()
     }
 }
 
@@ -372,7 +434,7 @@ impl<C: Cluster> Daemon<C> {
                         "event=fence target={} action={}",
                         f.target, f.action
                     ));
-                    self.ops.fence(f);
+                    self.ops.fence(f, self.engine.cib());
                 }
                 C::Log(l) => log(&format!("controller: {l}")),
             }
