@@ -42,7 +42,11 @@ fn prefix() -> String {
     }
 }
 const SUBNET: &str = "10.214.0";
+/// The repository's fence agent script (`agents/fence_pacer_lab`).
+const FENCE_AGENT_SCRIPT: &str = include_str!("../agents/fence_pacer_lab");
 pub const NODES_MAX: u32 = 16;
+/// Marks a lab that is going down: no node may start.
+const STOPPING: &str = "stopping";
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
@@ -103,6 +107,16 @@ pub enum Command {
     /// Benchmarks on a fresh lab (not tests: they print figures).
     #[command(subcommand)]
     Bench(Bench),
+    /// Runs COMMAND as a child, writes its pid to PIDFILE and reaps every
+    /// orphan of the node (child subreaper), as a node's init would; exits
+    /// with COMMAND's status. `pacer lab start` runs pacerd under it.
+    #[command(hide = true)]
+    Reap {
+        #[arg(long)]
+        pidfile: PathBuf,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -195,7 +209,43 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fence(args) => fence::run(args),
+        Command::Reap { pidfile, command } => reap(&pidfile, &command),
         Command::Bench(b) => bench(b),
+    }
+}
+
+/// `pacer lab reap`: the node's reaper. Agents' daemons are orphaned when
+/// the agent exits; a node's init reaps them when they die, so a killed
+/// daemon is gone at once. Without this (a host whose PID 1 does not reap)
+/// a killed daemon would stay a zombie that `kill -0` still finds, and
+/// agents would report it running.
+fn reap(pidfile: &Path, command: &[String]) -> anyhow::Result<ExitCode> {
+    use rustix::process::{wait, WaitOptions};
+    let Some((program, args)) = command.split_first() else {
+        bail!("nothing to run");
+    };
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
+        .context("becoming the node's child subreaper")?;
+    let child = Proc::new(program)
+        .args(args)
+        .spawn()
+        .with_context(|| format!("starting {program}"))?;
+    let main = child.id();
+    std::fs::write(pidfile, format!("{main}\n"))
+        .with_context(|| format!("writing {}", pidfile.display()))?;
+    loop {
+        match wait(WaitOptions::empty()) {
+            Ok(Some((pid, status))) if pid.as_raw_nonzero().get().unsigned_abs() == main => {
+                let code = status
+                    .exit_status()
+                    .or_else(|| status.terminating_signal().map(|s| 128 + s))
+                    .unwrap_or(1);
+                return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+            }
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => bail!("waiting for {program}: {e}"),
+        }
     }
 }
 
@@ -564,6 +614,7 @@ impl Lab {
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         std::fs::write(self.dir.join("nodes"), format!("{nodes}\n"))?;
+        let _ = std::fs::remove_file(self.dir.join(STOPPING));
         std::fs::write(self.dir.join("pacerd.path"), pacerd.display().to_string())?;
         let hub = Self::hub();
         let br = format!("{}-br0", prefix());
@@ -600,6 +651,14 @@ impl Lab {
             )?;
             sh("ip", &["-n", &ns, "link", "set", "eth0", "up"])?;
         }
+        // fence_pacer_lab, put where fence agents live on each node (`start`).
+        let agents = self.dir.join("agents");
+        std::fs::create_dir_all(&agents)?;
+        store::write_atomic_with_mode(
+            &agents.join(fence::AGENT_NAME),
+            FENCE_AGENT_SCRIPT.as_bytes(),
+            0o755,
+        )?;
         let authkey = self.dir.join("authkey");
         if !authkey.exists() {
             crate::cluster::new_authkey(&authkey)?;
@@ -638,23 +697,44 @@ impl Lab {
         if self.corosync_pid(i).is_some() || self.pacerd_pid(i).is_some() {
             bail!("node {i} is still running: `pacer lab kill {i}` first");
         }
+        if self.dir.join(STOPPING).exists() {
+            bail!(
+                "the lab in {} is going down (or is down): `pacer lab up` builds it again",
+                self.dir.display()
+            );
+        }
         let pacerd = std::fs::read_to_string(self.dir.join("pacerd.path"))
             .context("the lab has no pacerd.path")?;
         let d = d.display().to_string();
+        let lab = self.dir.display().to_string();
+        let pacer = std::env::current_exe()
+            .context("locating pacer")?
+            .display()
+            .to_string();
+        let prefix = prefix();
         let script = format!(
             r#"set -e
+# The host's named network namespaces stay visible (fence_pacer_lab's `on`
+# starts a node from inside another one).
+mkdir -p {d}/netns
+mount --rbind /run/netns {d}/netns
 mount -t tmpfs tmpfs /run
+mkdir -p /run/netns
+mount --move {d}/netns /run/netns
 mount -t tmpfs tmpfs /dev/shm
 mkdir -p /run/pacer
 # What resource-agents' tmpfiles.d entry makes at boot (agents keep state there).
 mkdir -p -m 1755 /run/resource-agents
+# The lab's fence agent where fence agents live, for this node only.
+mount -t overlay overlay -o lowerdir={lab}/agents:/usr/sbin /usr/sbin || echo "pacer lab: no overlay for /usr/sbin: fence_pacer_lab is not installed on this node" >> {d}/pacerd.log
+# fence_pacer_lab runs this pacer, on this lab.
+export PACER={pacer} PACER_LAB_DIR={lab} PACER_LAB_PREFIX={prefix}
 rm -f {d}/pacerd.pid
 corosync -f -c {d}/corosync.conf >> {d}/corosync.out 2>&1 &
 echo $! > {d}/corosync.pid
 n=0
 until corosync-cfgtool -s >/dev/null 2>&1; do n=$((n+1)); [ $n -gt 200 ] && exit 1; sleep 0.05; done
-echo $$ > {d}/pacerd.pid
-exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
+exec {pacer} lab reap --pidfile {d}/pacerd.pid {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
 "#
         );
         Proc::new("setsid")
@@ -797,43 +877,55 @@ exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
     }
 
     /// Stops everything; safe to call on a half-built or absent lab.
+    ///
+    /// The lab is marked as going down first, so that no node is started
+    /// again meanwhile (a surviving node's fencer turning a dead one back
+    /// on); the processes are collected again until none is left.
     pub fn down(&self) -> anyhow::Result<()> {
+        if self.dir.exists() {
+            let _ = std::fs::write(self.dir.join(STOPPING), "");
+        }
         let namespaces: Vec<String> = sh_out("ip", &["netns", "list"])
             .lines()
             .filter_map(|l| l.split_whitespace().next())
             .filter(|n| n.starts_with(&format!("{}-", prefix())))
             .map(str::to_string)
             .collect();
-        let mut pids: Vec<i32> = Vec::new();
-        for ns in &namespaces {
-            pids.extend(
-                sh_out("ip", &["netns", "pids", ns])
-                    .lines()
-                    .filter_map(|l| l.trim().parse::<i32>().ok()),
-            );
-        }
-        if let Ok(n) = self.size() {
-            for i in 1..=n {
+        for _round in 0..5 {
+            let mut pids: Vec<i32> = Vec::new();
+            for ns in &namespaces {
                 pids.extend(
-                    [self.pid(i, "pacerd"), self.pid(i, "corosync")]
-                        .into_iter()
-                        .flatten(),
+                    sh_out("ip", &["netns", "pids", ns])
+                        .lines()
+                        .filter_map(|l| l.trim().parse::<i32>().ok()),
                 );
             }
-        }
-        pids.sort_unstable();
-        pids.dedup();
-        pids.retain(|p| alive(*p));
-        for p in &pids {
-            kill(*p, "CONT");
-            kill(*p, "TERM");
-        }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while pids.iter().any(|p| alive(*p)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        for p in pids.iter().filter(|p| alive(**p)) {
-            kill(*p, "KILL");
+            if let Ok(n) = self.size() {
+                for i in 1..=n {
+                    pids.extend(
+                        [self.pid(i, "pacerd"), self.pid(i, "corosync")]
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
+            }
+            pids.sort_unstable();
+            pids.dedup();
+            pids.retain(|p| alive(*p));
+            if pids.is_empty() {
+                break;
+            }
+            for p in &pids {
+                kill(*p, "CONT");
+                kill(*p, "TERM");
+            }
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while pids.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            for p in pids.iter().filter(|p| alive(**p)) {
+                kill(*p, "KILL");
+            }
         }
         for ns in &namespaces {
             sh("ip", &["netns", "del", ns]).with_context(|| format!("deleting namespace {ns}"))?;
@@ -850,7 +942,15 @@ exec {pacerd} --cib {d}/cib.xml >> {d}/pacerd.log 2>&1
     }
 
     pub fn exec(&self, i: u32, command: &[String]) -> anyhow::Result<ExitCode> {
-        const PACER_COMMANDS: &[&str] = &["status", "cluster", "configure", "simulate"];
+        const PACER_COMMANDS: &[&str] = &[
+            "status",
+            "cluster",
+            "configure",
+            "simulate",
+            "resource",
+            "node",
+            "property",
+        ];
         let Some(first) = command.first() else {
             bail!("nothing to run")
         };

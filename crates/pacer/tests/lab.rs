@@ -1,5 +1,10 @@
 //! The cluster layer on real Corosync: a 3-node lab in network namespaces.
 //!
+//! Then, with fencing enabled and the lab's fence device (fence_pacer_lab):
+//! a killed resource process restarted in place and counted, cleanup,
+//! migration-threshold, standby/online, move/clear, a frozen node fenced
+//! before its resource starts elsewhere, a stop failure fenced.
+//!
 //! Needs root (namespaces) and corosync; CI runs as root and installs it.
 //! Without root the test says so and does nothing. One test drives the
 //! scenarios in order on one lab (the namespaces are machine-wide); the lab
@@ -219,6 +224,12 @@ fn three_node_lab_on_real_corosync() {
         settled(s, &[1, 2, 3], true)
     });
     let dc = s[0].engine.dc.expect("a DC");
+    // `PACER_LAB_SCENARIOS=resources` runs only the resource scenarios
+    // (while working on them).
+    if std::env::var("PACER_LAB_SCENARIOS").is_ok_and(|v| v == "resources") {
+        resources_and_fencing(&lab);
+        return;
+    }
     let text = lab.ok(&["lab", "exec", "2", "status", "--membership"]);
     assert!(
         text.contains("partition with quorum") && text.contains("Online: [ n1 n2 n3 ]"),
@@ -380,9 +391,14 @@ fn three_node_lab_on_real_corosync() {
         settled(s, &[1, 2, 3], true)
     });
 
-    // 7. The controller: a configured Dummy resource starts on one node;
-    //    when its state file disappears (the "process" died), the failing
-    //    monitor is counted and the resource restarted.
+    controller_dummy(&lab);
+    resources_and_fencing(&lab);
+}
+
+/// 7. The controller: a configured Dummy resource starts on one node;
+/// when its state file disappears (the "process" died), the failing
+/// monitor is counted and the resource restarted.
+fn controller_dummy(lab: &Lab) {
     let cib = lab.cib(1).expect("the CIB of node 1");
     assert!(
         cib.contains("<crm_config/>") && cib.contains("<resources/>"),
@@ -499,4 +515,412 @@ fn pacerd_refuses_a_corrupt_or_missing_cib() {
         .expect("read")
         .contains("epoch=\"5\""));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---- Resources, recovery, fencing and admin commands on the live cluster ----
+
+/// How long a resource scenario waits for the cluster to act.
+const RSC_DEADLINE: Duration = Duration::from_secs(60);
+
+fn wall_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+fn now_s() -> i64 {
+    (wall_ms() / 1000) as i64
+}
+
+/// A live process (zombies are dead: PID 1 here may not reap them).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        !s.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+/// `t_ms=` of every line of `log` containing all of `parts`, after `since_ms`.
+fn log_times(log: &str, since_ms: u128, parts: &[&str]) -> Vec<u128> {
+    log.lines()
+        .filter(|l| parts.iter().all(|p| l.contains(p)))
+        .filter_map(|l| {
+            l.split("t_ms=")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .filter(|t| *t >= since_ms)
+        .collect()
+}
+
+impl Lab {
+    fn log(&self, i: u32) -> String {
+        std::fs::read_to_string(self.dir.join(format!("n{i}/pacerd.log"))).unwrap_or_default()
+    }
+
+    /// The end of every node's log, for failure messages.
+    fn logs_tail(&self) -> String {
+        let mut s = String::new();
+        for i in 1..=3 {
+            let log = self.log(i);
+            let lines: Vec<&str> = log.lines().collect();
+            let from = lines.len().saturating_sub(40);
+            s.push_str(&format!("---- n{i}/pacerd.log (last 40 lines) ----\n"));
+            for l in &lines[from..] {
+                s.push_str(l);
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    /// Polls `f` until it gives a value; on timeout fails naming `what`,
+    /// with the last observation and the nodes' logs.
+    fn until<T>(&self, what: &str, mut f: impl FnMut() -> Result<T, String>) -> T {
+        let deadline = Instant::now() + RSC_DEADLINE;
+        loop {
+            let last = match f() {
+                Ok(v) => return v,
+                Err(e) => e,
+            };
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out after {RSC_DEADLINE:?} waiting for: {what}\nlast seen: {last}\n{}\nlogs in {}",
+                    self.logs_tail(),
+                    self.dir.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Replaces the configuration (nodes kept) with these sections.
+    fn configure(&self, crm_config: &str, resources: &str, constraints: &str) {
+        let cib = self.cib(1).expect("the CIB of node 1");
+        let start = cib.find("<configuration>").expect("a configuration") + "<configuration>".len();
+        let end = cib.find("</configuration>").expect("a configuration end");
+        let inner = &cib[start..end];
+        let nodes = match (inner.find("<nodes"), inner.find("</nodes>")) {
+            (Some(a), Some(b)) => &inner[a..b + "</nodes>".len()],
+            (Some(a), None) => {
+                let b = inner[a..].find("/>").expect("<nodes/>") + a;
+                &inner[a..b + 2]
+            }
+            _ => "<nodes/>",
+        };
+        let new = format!(
+            "{}<configuration><crm_config><cluster_property_set id=\"cib-bootstrap-options\">{crm_config}</cluster_property_set></crm_config>{nodes}<resources>{resources}</resources><constraints>{constraints}</constraints></configuration>{}",
+            &cib[..start - "<configuration>".len()],
+            &cib[end + "</configuration>".len()..]
+        );
+        match self.call(
+            1,
+            &Request::Change {
+                op: replica::ops::CibOp::ReplaceConfiguration {
+                    cib_xml: new,
+                    base: None,
+                },
+            },
+        ) {
+            Some(Response::Done { .. }) => {}
+            other => panic!("configuring: {other:?}"),
+        }
+    }
+
+    /// Runs `pacer ARGS` inside node `i` (the live admin path: pacerd's socket).
+    fn admin(&self, i: u32, args: &[&str]) -> String {
+        let mut all = vec!["lab", "exec"];
+        let n = i.to_string();
+        all.push(&n);
+        all.extend_from_slice(args);
+        self.ok(&all)
+    }
+
+    /// The pid of `ocf:heartbeat:anything` resource `rsc` on node `i`, if alive.
+    fn anything_pid(&self, i: u32, rsc: &str) -> Option<i32> {
+        let p = self.pid(i)?;
+        let text =
+            std::fs::read_to_string(format!("/proc/{p}/root/run/anything_{rsc}.pid")).ok()?;
+        let pid: i32 = text.trim().parse().ok()?;
+        alive(pid).then_some(pid)
+    }
+
+    /// Nodes where `rsc`'s process runs.
+    fn anything_on(&self, rsc: &str) -> Vec<u32> {
+        (1..=3)
+            .filter(|i| self.anything_pid(*i, rsc).is_some())
+            .collect()
+    }
+
+    /// Where the CIB (node 1's) says `rsc` runs.
+    fn located(&self, rsc: &str) -> Vec<String> {
+        self.cib(1)
+            .and_then(|x| admin::locate(&x, rsc, now_s()).ok())
+            .map(|v| v.into_iter().map(|(n, _)| n).collect())
+            .unwrap_or_default()
+    }
+
+    /// `rsc`'s fail count on `node` (all operations) in node 1's CIB.
+    fn failcount(&self, rsc: &str, node: &str) -> i32 {
+        self.cib(1)
+            .and_then(|x| admin::failcounts(&x, rsc, Some(node), now_s()).ok())
+            .map(|v| v.iter().map(|f| f.count).sum())
+            .unwrap_or(0)
+    }
+
+    /// `rsc`'s operations in crm_mon's "Failed Resource Actions" (node 1's CIB).
+    fn failed_actions(&self, rsc: &str) -> Vec<String> {
+        let Some(xml) = self.cib(1) else {
+            return vec!["no CIB".into()];
+        };
+        let Ok((cib, _)) = cib::Cib::from_xml_lenient(&xml) else {
+            return vec!["unreadable CIB".into()];
+        };
+        scheduler::unpack(&cib, now_s())
+            .failed_ops
+            .into_iter()
+            .map(|f| f.op_key)
+            .filter(|k| k.starts_with(&format!("{rsc}_")))
+            .collect()
+    }
+
+    /// Waits until `rsc` (an `anything`) runs on node `i` only, by its
+    /// process and in the CIB; gives its pid.
+    fn anything_runs_on(&self, what: &str, rsc: &str, i: u32) -> i32 {
+        self.until(what, || {
+            let on = self.anything_on(rsc);
+            let cib = self.located(rsc);
+            match self.anything_pid(i, rsc) {
+                Some(pid) if on == [i] && cib == [format!("n{i}")] => Ok(pid),
+                _ => Err(format!("process on {on:?}, CIB says {cib:?}")),
+            }
+        })
+    }
+
+    /// Waits until all three nodes are one quorate cluster again.
+    fn all_back(&self, what: &str) {
+        self.until(what, || {
+            let s: Vec<Option<Status>> = (1..=3).map(|i| self.status(i)).collect();
+            if settled(&s, &[1, 2, 3], true) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{:?}",
+                    s.iter()
+                        .map(|s| s.as_ref().map(|s| (s.engine.members.clone(), s.engine.dc)))
+                        .collect::<Vec<_>>()
+                ))
+            }
+        });
+    }
+
+    /// The first `event=fenced target=NODE … ok=true` after `since_ms` on
+    /// any node, and the first start of `rsc` after `since_ms` on a node
+    /// other than `node`; asserts the fencing came first.
+    fn fenced_before_start(&self, node: u32, rsc: &str, since_ms: u128) -> (u128, u128) {
+        let target = format!("target=n{node} ");
+        let fenced = self.until(&format!("n{node} fenced"), || {
+            (1..=3)
+                .flat_map(|i| {
+                    log_times(
+                        &self.log(i),
+                        since_ms,
+                        &["event=fenced", &target, "ok=true"],
+                    )
+                })
+                .min()
+                .ok_or_else(|| "no successful fencing logged".to_string())
+        });
+        let start_marker = format!("event=execute rsc={rsc} action=start ");
+        let started = self.until(&format!("{rsc} started elsewhere"), || {
+            (1..=3)
+                .filter(|i| *i != node)
+                .flat_map(|i| log_times(&self.log(i), since_ms, &[&start_marker]))
+                .min()
+                .ok_or_else(|| "no start logged".to_string())
+        });
+        assert!(
+            fenced < started,
+            "{rsc} started at t_ms={started} on another node before n{node} was fenced (t_ms={fenced})\n{}",
+            self.logs_tail()
+        );
+        (fenced, started)
+    }
+}
+
+/// The resource scenarios on the running 3-node lab, with fencing enabled
+/// and the lab's fence device: recovery in place, migration-threshold,
+/// cleanup, standby/online, move/clear, a frozen node fenced before its
+/// resource starts elsewhere, a stop failure fenced.
+fn resources_and_fencing(lab: &Lab) {
+    let dc = lab
+        .status(1)
+        .and_then(|s| s.engine.dc)
+        .expect("node 1 knows the DC");
+    // The service prefers a node that is not the DC; `o` is the third one.
+    let p = [2, 3, 1].into_iter().find(|i| *i != dc).unwrap_or(2);
+    let o = (1..=3).find(|i| *i != dc && *i != p).unwrap_or(3);
+    let (pn, on) = (format!("n{p}"), format!("n{o}"));
+    let props = r#"<nvpair id="opt-stonith" name="stonith-enabled" value="true"/>"#;
+    let fence = r#"<primitive id="fence-lab" class="stonith" type="fence_pacer_lab"><instance_attributes id="fence-lab-ia"><nvpair id="fence-lab-hosts" name="pcmk_host_list" value="n1 n2 n3"/></instance_attributes><operations><op id="fence-lab-monitor" name="monitor" interval="60s"/></operations></primitive>"#;
+    let svc = |meta: &str| {
+        format!(
+            r#"<primitive id="svc" class="ocf" provider="heartbeat" type="anything"><instance_attributes id="svc-ia"><nvpair id="svc-bin" name="binfile" value="/bin/sleep"/><nvpair id="svc-args" name="cmdline_options" value="infinity"/><nvpair id="svc-pidfile" name="pidfile" value="/run/anything_svc.pid"/></instance_attributes>{meta}<operations><op id="svc-monitor" name="monitor" interval="10s" timeout="20s"/></operations></primitive>"#
+        )
+    };
+    let prefers = format!(r#"<rsc_location id="svc-prefers" rsc="svc" node="{pn}" score="100"/>"#);
+    lab.configure(props, &format!("{fence}{}", svc("")), &prefers);
+
+    // A. It starts where it prefers.
+    let pid = lab.anything_runs_on("svc running on its preferred node", "svc", p);
+
+    // B. Its process killed: restarted on the same node, counted once.
+    let t0 = Instant::now();
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+    let pid2 = lab.until("svc restarted after its process was killed", || {
+        match lab.anything_pid(p, "svc") {
+            Some(x) if x != pid => Ok(x),
+            _ => Err(format!("process on {:?}", lab.anything_on("svc"))),
+        }
+    });
+    eprintln!(
+        "lab: svc killed -> running again on {pn} in {} ms",
+        t0.elapsed().as_millis()
+    );
+    lab.until("fail count 1 on the node after one failure", || {
+        match lab.failcount("svc", &pn) {
+            1 => Ok(()),
+            n => Err(format!("fail count {n}")),
+        }
+    });
+    assert_eq!(lab.anything_on("svc"), [p], "svc moved after one failure");
+    assert_eq!(lab.anything_pid(p, "svc"), Some(pid2));
+
+    // C. Cleanup resets the fail count and the failed-action record, for
+    //    good: the node re-probes and does not write the failure back.
+    let since = wall_ms();
+    lab.admin(1, &["resource", "cleanup", "svc"]);
+    lab.until("cleanup removed the fail count and the failure", || {
+        let fc = lab.failcount("svc", &pn);
+        let failed = lab.failed_actions("svc");
+        if fc == 0 && failed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("fail count {fc}, failed actions {failed:?}"))
+        }
+    });
+    lab.until("svc probed again on its node after cleanup", || {
+        let probes = log_times(&lab.log(p), since, &["event=op svc_monitor_0 "]);
+        if probes.is_empty() {
+            Err("no probe result yet".into())
+        } else {
+            Ok(())
+        }
+    });
+    lab.anything_runs_on("svc still running after cleanup", "svc", p);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        lab.failed_actions("svc").is_empty() && lab.failcount("svc", &pn) == 0,
+        "the failure came back after cleanup\n{}",
+        lab.logs_tail()
+    );
+
+    // D. migration-threshold=1: one failure moves it.
+    lab.configure(
+        props,
+        &format!(
+            "{fence}{}",
+            svc(r#"<meta_attributes id="svc-meta"><nvpair id="svc-mt" name="migration-threshold" value="1"/></meta_attributes>"#)
+        ),
+        &prefers,
+    );
+    let pid = lab.anything_runs_on("svc running before the threshold test", "svc", p);
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+    lab.until("svc moved away after one failure", || {
+        let on = lab.anything_on("svc");
+        let fc = lab.failcount("svc", &pn);
+        if on.len() == 1 && on[0] != p && fc == 1 {
+            Ok(())
+        } else {
+            Err(format!("process on {on:?}, fail count on {pn} {fc}"))
+        }
+    });
+    lab.admin(1, &["resource", "cleanup", "svc"]);
+    lab.anything_runs_on("svc back on its node after cleanup", "svc", p);
+
+    // E. Standby moves it away, online brings it back.
+    lab.admin(1, &["node", "standby", &pn]);
+    lab.until("svc left the standby node", || {
+        let on = lab.anything_on("svc");
+        if on.len() == 1 && on[0] != p {
+            Ok(())
+        } else {
+            Err(format!("process on {on:?}"))
+        }
+    });
+    lab.admin(2, &["node", "online", &pn]);
+    lab.anything_runs_on("svc back after online", "svc", p);
+
+    // F. Move and clear.
+    lab.admin(3, &["resource", "move", "svc", &on]);
+    lab.anything_runs_on("svc moved", "svc", o);
+    lab.admin(1, &["resource", "clear", "svc"]);
+    lab.anything_runs_on("svc back after clear", "svc", p);
+
+    // G. The node running it freezes: fenced (fence_pacer_lab reboots it),
+    //    and only then does svc start elsewhere.
+    let since = wall_ms();
+    lab.ok(&["lab", "kill", &p.to_string(), "--signal", "STOP"]);
+    let (fenced, started) = lab.fenced_before_start(p, "svc", since);
+    eprintln!(
+        "lab: n{p} frozen -> fenced after {} ms, svc started elsewhere after {} ms",
+        fenced - since,
+        started - since
+    );
+    lab.all_back(&format!("n{p} back after its reboot"));
+    lab.anything_runs_on("svc back on its node after the reboot", "svc", p);
+
+    // H. A stop that fails (times out) fences the node; the resource is
+    //    recovered on the node it was moved to.
+    let slow = r#"<primitive id="slow" class="ocf" provider="pacemaker" type="Dummy"><instance_attributes id="slow-ia"><nvpair id="slow-sleep" name="op_sleep" value="2"/></instance_attributes><operations><op id="slow-stop" name="stop" interval="0" timeout="1s"/><op id="slow-start" name="start" interval="0" timeout="20s"/><op id="slow-monitor" name="monitor" interval="20s" timeout="20s"/></operations></primitive>"#;
+    let slow_prefers =
+        format!(r#"<rsc_location id="slow-prefers" rsc="slow" node="{pn}" score="100"/>"#);
+    lab.configure(
+        props,
+        &format!("{fence}{}{slow}", svc("")),
+        &format!("{prefers}{slow_prefers}"),
+    );
+    lab.until("slow running on its node", || {
+        let at = lab.located("slow");
+        if at == [pn.clone()] {
+            Ok(())
+        } else {
+            Err(format!("CIB says {at:?}"))
+        }
+    });
+    let since = wall_ms();
+    lab.admin(1, &["resource", "move", "slow", &on]);
+    lab.fenced_before_start(p, "slow", since);
+    lab.until("slow recovered on the node it was moved to", || {
+        let at = lab.located("slow");
+        if at == [on.clone()] {
+            Ok(())
+        } else {
+            Err(format!("CIB says {at:?}"))
+        }
+    });
+    lab.all_back(&format!(
+        "n{p} back after being fenced for the stop failure"
+    ));
 }

@@ -99,9 +99,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // Read by the lab's naming (`prefix()`); this process is single-threaded here.
         std::env::set_var("PACER_LAB_PREFIX", p);
     }
+    // A lab node's processes have the lab's directory in PACER_LAB_DIR.
     let dir = m
         .get("lab_dir")
-        .map_or_else(|| PathBuf::from("/tmp/pacer-lab"), PathBuf::from);
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("PACER_LAB_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/tmp/pacer-lab"));
     let lab = Lab::new(dir);
     let node = m
         .get("plug")
