@@ -213,9 +213,9 @@ pub struct Controller {
     history_seq: u64,
     next_req: u64,
     dc_state: Option<Dc>,
-    /// History entries (resource, operation id) this node has seen in the
-    /// CIB (see `adopt_deletions`).
-    seen_in_cib: BTreeSet<(String, String)>,
+    /// Resources whose history this node has seen in the CIB (see
+    /// `adopt_deletions`).
+    seen_in_cib: BTreeSet<String>,
     /// Fencing requests run here for another node: local id → (origin, id).
     delegated: BTreeMap<u64, (NodeId, u64)>,
     next_delegated: u64,
@@ -429,7 +429,7 @@ impl Controller {
                 }
             }
             Notice::CibChanged { .. } => {
-                self.adopt_deletions(cib);
+                self.adopt_deletions(cib, out);
                 if let Some(d) = self.dc_state.as_mut() {
                     let fp = fingerprint(cib);
                     if fp != d.fingerprint {
@@ -543,6 +543,25 @@ impl Controller {
                 for a in done {
                     t.waiting.remove(&a);
                     t.confirmed.insert(a);
+                }
+                // A recurring monitor the node dropped before its first
+                // result (its resource's history was cleaned up): no result
+                // will come; plan again.
+                let lost: Vec<usize> = t
+                    .waiting
+                    .iter()
+                    .filter(|(_, w)| matches!(w, Waiting::Rsc { node: n, key, .. } if *n == node && *key == transition_key))
+                    .map(|(a, _)| *a)
+                    .collect();
+                if !lost.is_empty() {
+                    for a in lost {
+                        t.waiting.remove(&a);
+                    }
+                    t.aborted
+                        .get_or_insert_with(|| format!("an operation on {node} was cancelled"));
+                    if let Some(d) = self.dc_state.as_mut() {
+                        d.needs_run = true;
+                    }
                 }
             }
             Message::Fence {
@@ -746,12 +765,13 @@ impl Controller {
         }
     }
 
-    /// Forgets history entries someone else deleted from this node's
-    /// status (`pacer resource cleanup`, as Pacemaker's controller deletes
-    /// a resource's history on request), so the next write does not bring
-    /// them back: an entry this node has seen in the CIB and that is gone
-    /// from it now was deleted (one not seen yet may still be on its way).
-    fn adopt_deletions(&mut self, cib: &Cib) {
+    /// Forgets the history of resources someone else deleted from this
+    /// node's status (`pacer resource cleanup`, as Pacemaker's controller
+    /// deletes a resource's history on request) and writes the history
+    /// again, so that no write of it brings them back: a resource this node
+    /// has seen in the CIB and that is gone from it now was deleted (one not
+    /// seen yet may still be on its way).
+    fn adopt_deletions(&mut self, cib: &Cib, out: &mut Vec<Command>) {
         let Some(lrm) = cib
             .status
             .node_states
@@ -761,33 +781,68 @@ impl Controller {
         else {
             return;
         };
-        let in_cib: BTreeSet<(&str, &str)> = lrm
+        let in_cib: BTreeSet<&str> = lrm
             .lrm_resources
             .iter()
             .flat_map(|l| l.resources.iter())
-            .flat_map(|r| r.ops.iter().map(move |o| (r.id.as_str(), o.id.as_str())))
+            .map(|r| r.id.as_str())
             .collect();
         let seen = &mut self.seen_in_cib;
-        for r in &mut self.history.resources {
-            r.ops.retain(|o| {
-                let key = (r.id.clone(), o.id.clone());
-                if in_cib.contains(&(r.id.as_str(), o.id.as_str())) {
-                    seen.insert(key);
-                    true
-                } else {
-                    // Seen before and gone now: deleted.
-                    !seen.remove(&key)
-                }
-            });
-        }
-        self.history.resources.retain(|r| !r.ops.is_empty());
-        let kept: BTreeSet<(String, String)> = self
+        let mut forgot = Vec::new();
+        self.history.resources.retain(|r| {
+            if in_cib.contains(r.id.as_str()) {
+                seen.insert(r.id.clone());
+                true
+            } else if seen.remove(&r.id) {
+                forgot.push(r.id.clone());
+                false
+            } else {
+                true
+            }
+        });
+        let kept: BTreeSet<&str> = self
             .history
             .resources
             .iter()
-            .flat_map(|r| r.ops.iter().map(move |o| (r.id.clone(), o.id.clone())))
+            .map(|r| r.id.as_str())
             .collect();
-        self.seen_in_cib.retain(|k| kept.contains(k));
+        self.seen_in_cib.retain(|r| kept.contains(r.as_str()));
+        if !forgot.is_empty() {
+            out.push(Command::Log(format!(
+                "the history of {} was deleted from the CIB (cleanup): forgotten here",
+                forgot.join(", ")
+            )));
+            // Like Pacemaker's executor unregistering the resource: its
+            // recurring operations stop; the DC probes and starts new ones.
+            let recurring: Vec<(String, String, u64)> = self
+                .running
+                .keys()
+                .filter(|(rsc, _, interval)| *interval > 0 && forgot.contains(rsc))
+                .cloned()
+                .collect();
+            for key in recurring {
+                if let Some(run) = self.running.remove(&key) {
+                    if run.first {
+                        // The DC still waits for its first result: say it
+                        // will not come.
+                        self.send(
+                            &Message::Cancelled {
+                                node: self.me_name.clone(),
+                                transition_key: run.transition_key,
+                            },
+                            out,
+                        );
+                    }
+                }
+                let (rsc_id, action, interval_ms) = key;
+                out.push(Command::Cancel {
+                    rsc_id,
+                    action,
+                    interval_ms,
+                });
+            }
+            self.write_history(out);
+        }
     }
 
     fn write_history(&mut self, out: &mut Vec<Command>) {
