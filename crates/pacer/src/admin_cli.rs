@@ -25,6 +25,16 @@ pub struct Target {
     socket: PathBuf,
 }
 
+impl Target {
+    /// The running cluster behind this control socket.
+    pub fn socket(socket: &Path) -> Target {
+        Target {
+            cib: None,
+            socket: socket.to_path_buf(),
+        }
+    }
+}
+
 #[derive(clap::Subcommand, Debug)]
 pub enum ResourceCommand {
     /// Let the cluster start it (target-role=Started).
@@ -150,6 +160,14 @@ fn read(src: &Source) -> anyhow::Result<String> {
 }
 
 fn change(t: &Target, c: Change) -> anyhow::Result<ExitCode> {
+    for n in apply_change(t, c)? {
+        println!("{n}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Applies an admin change to the file or the cluster; gives its notes.
+pub fn apply_change(t: &Target, c: Change) -> anyhow::Result<Vec<String>> {
     let src = source(t);
     let xml = read(&src)?;
     let done = match admin::apply(&xml, &c, now_s()) {
@@ -161,10 +179,7 @@ fn change(t: &Target, c: Change) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing {}", p.display()))?,
         Source::Cluster(sock) => commit(sock, &xml, &done)?,
     }
-    for n in &done.notes {
-        println!("{n}");
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(done.notes)
 }
 
 /// Sends the change to pacerd: the configuration against the version it

@@ -134,6 +134,25 @@ pub enum Bench {
         #[command(flatten)]
         lab: LabDir,
     },
+    /// A resource's failure → running again, per run and median/p95 (as the
+    /// Pacemaker reference lab's meas_a): `anything` = its process SIGKILLed
+    /// (event-driven detection), `dummy` = Dummy's state file removed (the
+    /// next monitor notices, like meas_a).
+    Resource {
+        #[arg(long, default_value_t = 20)]
+        runs: u32,
+        /// anything (a `sleep infinity` daemon) or dummy (ocf:pacemaker:Dummy).
+        #[arg(long, default_value = "anything")]
+        agent: String,
+        /// The recurring monitor's interval.
+        #[arg(long, default_value = "10s")]
+        interval: String,
+        /// corosync token timeout in ms.
+        #[arg(long, default_value_t = 1000)]
+        token: u32,
+        #[command(flatten)]
+        lab: LabDir,
+    },
     /// CIB update throughput and latency: clients on every node change node attributes.
     Cib {
         /// Concurrent clients (spread over the nodes).
@@ -410,6 +429,13 @@ fn bench(b: Bench) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Bench::Resource {
+            runs,
+            agent,
+            interval,
+            token,
+            lab,
+        } => bench_resource(&lab.dir, runs, &agent, &interval, token),
         Bench::Cib {
             clients,
             updates,
@@ -470,6 +496,242 @@ fn bench(b: Bench) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The `{rsc}_last_0` record of `rsc` on `node`: (operation, rc, call id).
+fn last_op(cib_xml: &str, node: &str, rsc: &str) -> Option<(String, i64, i64)> {
+    let (cib, _) = cib::Cib::from_xml_lenient(cib_xml).ok()?;
+    let op_id = format!("{rsc}_last_0");
+    cib.status
+        .node_states
+        .iter()
+        .find(|n| n.uname.as_deref() == Some(node))?
+        .lrm
+        .as_ref()?
+        .lrm_resources
+        .as_ref()?
+        .resources
+        .iter()
+        .find(|r| r.id == rsc)?
+        .ops
+        .iter()
+        .find(|o| o.id == op_id)
+        .map(|o| {
+            (
+                o.operation.clone(),
+                o.rc_code.unwrap_or(-1),
+                o.call_id.unwrap_or(-1),
+            )
+        })
+}
+
+/// `pacer lab bench resource`: see [`Bench::Resource`].
+fn bench_resource(
+    dir: &Path,
+    runs: u32,
+    agent: &str,
+    interval: &str,
+    token: u32,
+) -> anyhow::Result<ExitCode> {
+    const RSC: &str = "bench";
+    let dummy = match agent {
+        "dummy" => true,
+        "anything" => false,
+        other => bail!("--agent {other}: use anything or dummy"),
+    };
+    if cib::value::parse_duration_ms(interval).is_none() {
+        bail!("--interval {interval}: not a duration (10s, 1s, 500ms)");
+    }
+    let guard = fresh_lab(dir, 3, Some(token))?;
+    let l = &guard.0;
+    let sock = l.socket(1).context("node 1's socket")?;
+    let cib = crate::status::fetch_cib(&sock)?;
+    let primitive = if dummy {
+        format!(
+            r#"<primitive id="{RSC}" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="{RSC}-monitor" name="monitor" interval="{interval}" timeout="20s"/></operations></primitive>"#
+        )
+    } else {
+        format!(
+            r#"<primitive id="{RSC}" class="ocf" provider="heartbeat" type="anything"><instance_attributes id="{RSC}-ia"><nvpair id="{RSC}-bin" name="binfile" value="/bin/sleep"/><nvpair id="{RSC}-args" name="cmdline_options" value="infinity"/><nvpair id="{RSC}-pidfile" name="pidfile" value="/run/anything_{RSC}.pid"/></instance_attributes><operations><op id="{RSC}-monitor" name="monitor" interval="{interval}" timeout="20s"/></operations></primitive>"#
+        )
+    };
+    let new = cib
+        .replace(
+            "<crm_config/>",
+            r#"<crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="opt-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>"#,
+        )
+        .replace("<resources/>", &format!("<resources>{primitive}</resources>"));
+    let mut client = control::Client::connect(&sock)?;
+    match client.call(&control::Request::Change {
+        op: replica::ops::CibOp::ReplaceConfiguration {
+            cib_xml: new,
+            base: None,
+        },
+    })? {
+        control::Response::Done { .. } => {}
+        other => bail!("configuring the benchmark resource: {other:?}"),
+    }
+    // The resource's "process": a pid file (anything) or a state file (Dummy).
+    let marker = |i: u32| -> Option<PathBuf> {
+        let p = l.pacerd_pid(i)?;
+        Some(PathBuf::from(if dummy {
+            format!("/proc/{p}/root/run/resource-agents/Dummy-{RSC}.state")
+        } else {
+            format!("/proc/{p}/root/run/anything_{RSC}.pid")
+        }))
+    };
+    let live_pid = |i: u32| -> Option<i32> {
+        let text = std::fs::read_to_string(marker(i)?).ok()?;
+        let pid: i32 = text.trim().parse().ok()?;
+        alive(pid).then_some(pid)
+    };
+    let running = |i: u32| -> bool {
+        if dummy {
+            marker(i).is_some_and(|m| m.exists())
+        } else {
+            live_pid(i).is_some()
+        }
+    };
+    let settle = |what: &str| -> anyhow::Result<u32> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let on: Vec<u32> = (1..=3).filter(|i| running(*i)).collect();
+            let cib = l.socket(1).and_then(|s| crate::status::fetch_cib(&s).ok());
+            if let ([node], Some(cib)) = (on.as_slice(), cib) {
+                let name = format!("n{node}");
+                if let Some((op, rc, _)) = last_op(&cib, &name, RSC) {
+                    if rc == 0 && (op == "start" || op == "monitor") {
+                        return Ok(*node);
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("{what}: the resource did not settle on one node within 60 s (running on {on:?}); see {}/n*/pacerd.log", dir.display());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    println!(
+        "resource failure → running again: {} ({}), monitor every {interval}, {runs} runs; times from the failure",
+        if dummy { "Dummy, state file removed" } else { "anything, process SIGKILLed" },
+        if dummy { "detected by the next monitor" } else { "event-driven detection" },
+    );
+    println!(
+        "{:>4} {:>5} {:>12} {:>10} {:>10} {:>12} {:>12}",
+        "run", "node", "detected_ms", "stop_ms", "start_ms", "running_ms", "cib_start_ms"
+    );
+    println!("(detected: the monitor's failed result; stop: stopped; start: start sent to the agent; running: the process/state file is back; cib_start: the start's success in another node's CIB)");
+    let (mut det, mut back, mut cib_started, mut sent) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rng = (wall_ms() as u64) | 1;
+    for run in 1..=runs {
+        let node = settle("before the run")?;
+        let name = format!("n{node}");
+        let obs = (1..=3).find(|i| *i != node).unwrap_or(1);
+        let obs_sock = l.socket(obs).context("the observer's socket")?;
+        let prev = crate::status::fetch_cib(&obs_sock)
+            .ok()
+            .and_then(|c| last_op(&c, &name, RSC))
+            .map_or(-1, |(_, _, call)| call);
+        // A random phase against the monitor's interval, as meas_a.
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        std::thread::sleep(Duration::from_millis(rng % 1000));
+        let old_pid = live_pid(node);
+        let t0 = wall_ms();
+        if dummy {
+            if let Some(m) = marker(node) {
+                std::fs::remove_file(&m).with_context(|| format!("removing {}", m.display()))?;
+            }
+        } else {
+            match old_pid {
+                Some(p) => kill(p, "KILL"),
+                None => bail!("run {run}: no process of the resource on {name}"),
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut t_back = None;
+        let t_cib = loop {
+            if t_back.is_none() {
+                let up =
+                    (1..=3).any(|i| running(i) && (dummy || i != node || live_pid(i) != old_pid));
+                if up {
+                    t_back = Some(wall_ms());
+                }
+            }
+            if let Some((op, rc, call)) = crate::status::fetch_cib(&obs_sock)
+                .ok()
+                .and_then(|c| last_op(&c, &name, RSC))
+            {
+                if op == "start" && rc == 0 && call > prev {
+                    break wall_ms();
+                }
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "run {run}: {RSC} was not started again within 60 s; see {}/n*/pacerd.log",
+                    dir.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let t_back = t_back.unwrap_or(t_cib);
+        // From the node's log: the monitor that saw it, the stop.
+        let log = std::fs::read_to_string(l.node_dir(node).join("pacerd.log")).unwrap_or_default();
+        let first = |parts: &[&str]| -> Option<u128> {
+            log.lines()
+                .filter(|x| parts.iter().all(|p| x.contains(p)))
+                .filter_map(|x| {
+                    x.split("t_ms=")
+                        .nth(1)?
+                        .split_whitespace()
+                        .next()?
+                        .parse()
+                        .ok()
+                })
+                .find(|t| *t >= t0)
+        };
+        let monitor = format!("event=op {RSC}_monitor_");
+        let detected = first(&[&monitor, "not running"])
+            .or_else(|| first(&[&monitor, "error"]))
+            .map_or(-1.0, |t| (t - t0) as f64);
+        let stopped =
+            first(&[&format!("event=op {RSC}_stop_0"), "ok"]).map_or(-1.0, |t| (t - t0) as f64);
+        let start_sent = first(&[&format!("event=execute rsc={RSC} action=start ")])
+            .map_or(-1.0, |t| (t - t0) as f64);
+        let (b, c) = ((t_back - t0) as f64, (t_cib - t0) as f64);
+        println!("{run:>4} {name:>5} {detected:>12.0} {stopped:>10.0} {start_sent:>10.0} {b:>12.0} {c:>12.0}");
+        det.push(detected);
+        sent.push(start_sent);
+        back.push(b);
+        cib_started.push(c);
+        crate::admin_cli::apply_change(
+            &crate::admin_cli::Target::socket(&obs_sock),
+            admin::Change::Cleanup {
+                rsc: Some(RSC.into()),
+                node: None,
+                all: false,
+            },
+        )?;
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    for v in [&mut det, &mut back, &mut cib_started, &mut sent] {
+        v.sort_by(|a, b| a.total_cmp(b));
+    }
+    println!(
+        "{runs} runs: detected p50 {:.0} ms p95 {:.0} ms; start sent p50 {:.0} ms p95 {:.0} ms; running again p50 {:.0} ms p95 {:.0} ms; start recorded in the CIB p50 {:.0} ms p95 {:.0} ms",
+        percentile(&det, 0.5),
+        percentile(&det, 0.95),
+        percentile(&sent, 0.5),
+        percentile(&sent, 0.95),
+        percentile(&back, 0.5),
+        percentile(&back, 0.95),
+        percentile(&cib_started, 0.5),
+        percentile(&cib_started, 0.95)
+    );
+    drop(guard);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn sh(program: &str, args: &[&str]) -> anyhow::Result<()> {

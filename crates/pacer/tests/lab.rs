@@ -395,7 +395,7 @@ fn three_node_lab_on_real_corosync() {
     resources_and_fencing(&lab);
 }
 
-/// 7. The controller: a configured Dummy resource starts on one node;
+/// Step 7, the controller: a configured Dummy resource starts on one node;
 /// when its state file disappears (the "process" died), the failing
 /// monitor is counted and the resource restarted.
 fn controller_dummy(lab: &Lab) {
