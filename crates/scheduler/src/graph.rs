@@ -601,7 +601,7 @@ impl Builder<'_> {
         if let Some(r) = act.rsc {
             if st.rsc(r).is_primitive() || act.node.is_some() {
                 let params = rsc_params(self.set, r, act.node);
-                for (k, v) in &params {
+                for (k, v) in params.into_iter().flatten() {
                     if !k.starts_with(|c: char| c.is_ascii_digit()) {
                         add(k, v, &mut attrs);
                     }
@@ -691,8 +691,8 @@ pub fn meta_name(k: &str) -> String {
 
 /// The resource's instance attributes for a node, as the graph lists
 /// them (own sets, then parents').
-fn rsc_params(set: &ActionSet, r: RscId, node: Option<NodeId>) -> BTreeMap<String, String> {
-    set.params.get(&(r, node)).cloned().unwrap_or_default()
+fn rsc_params(set: &ActionSet, r: RscId, node: Option<NodeId>) -> Option<&BTreeMap<String, String>> {
+    set.params.get(&(r, node)).map(|p| &**p)
 }
 
 /// `add_graph_meta` of each resource kind.

@@ -214,18 +214,16 @@ impl Ws<'_> {
     /// `pe_rsc_params`: the resource's instance attributes for a node (its
     /// own sets, then its parents' for names it lacks).
     pub fn rsc_params(&self, r: RscId, node: Option<NodeId>) -> BTreeMap<String, String> {
-        let attrs = node.map(|n| self.node(n).attrs.clone());
         let ctx = RuleCtx {
             now: self.st.now,
-            node_attrs: attrs.as_ref(),
+            node_attrs: node.map(|n| &self.node(n).attrs),
             ..Default::default()
         };
         let mut out = BTreeMap::new();
         let mut cur = Some(r);
         while let Some(c) = cur {
-            let sets = self.instance_sets(c);
             let mut mine = BTreeMap::new();
-            unpack_sets(&self.ix, &sets, &ctx, &mut mine, false, None);
+            unpack_sets(&self.ix, self.instance_sets(c), &ctx, &mut mine, false, None);
             for (k, v) in mine {
                 out.entry(k).or_insert(v);
             }
@@ -234,32 +232,39 @@ impl Ws<'_> {
         out
     }
 
+    /// Whether [`Ws::rsc_params`] gives the same for every node: no
+    /// instance attribute set of the resource or its parents has a rule.
+    pub fn rsc_params_node_independent(&self, r: RscId) -> bool {
+        let mut cur = Some(r);
+        while let Some(c) = cur {
+            let ruled = self
+                .instance_sets(c)
+                .iter()
+                .any(|s| self.ix.expand_set(s).is_some_and(|e| !e.rules.is_empty()));
+            if ruled {
+                return false;
+            }
+            cur = self.rsc(c).parent;
+        }
+        true
+    }
+
     /// A resource's own instance attribute sets.
-    fn instance_sets(&self, r: RscId) -> Vec<cib::NvSet> {
+    fn instance_sets(&self, r: RscId) -> &[cib::NvSet] {
         match &self.rsc(r).kind {
             ResourceKind::Primitive(p) => p
                 .config
                 .as_ref()
-                .map(|c| c.instance_attributes.clone())
-                .unwrap_or_default(),
-            ResourceKind::Clone(c) => self
-                .find_config(&self.rsc(r).xml_id)
-                .map(|cfg| match cfg {
-                    cib::Resource::Clone(cc) => cc.instance_attributes.clone(),
-                    _ => Vec::new(),
-                })
-                .unwrap_or_else(|| {
-                    let _ = c;
-                    Vec::new()
-                }),
-            ResourceKind::Group => self
-                .find_config(&self.rsc(r).xml_id)
-                .map(|cfg| match cfg {
-                    cib::Resource::Group(g) => g.instance_attributes.clone(),
-                    _ => Vec::new(),
-                })
-                .unwrap_or_default(),
-            ResourceKind::Bundle(_) => Vec::new(),
+                .map_or(&[], |c| c.instance_attributes.as_slice()),
+            ResourceKind::Clone(_) => match self.find_config(&self.rsc(r).xml_id) {
+                Some(cib::Resource::Clone(cc)) => &cc.instance_attributes,
+                _ => &[],
+            },
+            ResourceKind::Group => match self.find_config(&self.rsc(r).xml_id) {
+                Some(cib::Resource::Group(g)) => &g.instance_attributes,
+                _ => &[],
+            },
+            ResourceKind::Bundle(_) => &[],
         }
     }
 

@@ -34,6 +34,7 @@ mod order;
 mod probe;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use cib::Cib;
 
@@ -170,8 +171,9 @@ pub struct ActionSet {
     /// Resources multiply active with `multiple-active=stop_unexpected`.
     pub stop_unexpected: Vec<bool>,
     /// Instance attributes of each resource for each node an action runs
-    /// on (what the graph passes to the agent).
-    pub params: BTreeMap<(RscId, Option<NodeId>), BTreeMap<String, String>>,
+    /// on (what the graph passes to the agent); shared between the nodes
+    /// of a resource whose attributes have no rules.
+    pub params: BTreeMap<(RscId, Option<NodeId>), Arc<BTreeMap<String, String>>>,
     /// Every action, in creation order.
     pub actions: Vec<Action>,
     /// Each resource's actions, in creation order.
@@ -563,6 +565,9 @@ impl<'a> Ws<'a> {
 
     fn finish(self) -> ActionSet {
         let mut params = BTreeMap::new();
+        // Resources whose parameters are the same on every node share one
+        // map for all of them.
+        let mut shared: HashMap<RscId, Arc<BTreeMap<String, String>>> = HashMap::new();
         for a in &self.actions {
             let Some(r) = a.rsc else {
                 continue;
@@ -571,13 +576,20 @@ impl<'a> Ws<'a> {
                 continue;
             }
             params.entry((r, a.node)).or_insert_with(|| {
-                let mut p = self.rsc_params(r, a.node);
-                if let Some(host) = self.bundle_remote_name(r) {
-                    if p.get("addr").is_some_and(|v| v == "#uname") {
-                        p.insert("addr".into(), host);
+                let compute = || {
+                    let mut p = self.rsc_params(r, a.node);
+                    if let Some(host) = self.bundle_remote_name(r) {
+                        if p.get("addr").is_some_and(|v| v == "#uname") {
+                            p.insert("addr".into(), host);
+                        }
                     }
+                    Arc::new(p)
+                };
+                if self.rsc_params_node_independent(r) {
+                    shared.entry(r).or_insert_with(compute).clone()
+                } else {
+                    compute()
                 }
-                p
             });
         }
         let maintenance_nodes = self

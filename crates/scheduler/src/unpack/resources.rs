@@ -95,7 +95,16 @@ impl Unpacker<'_> {
                     .copied()
                     .find(|c| matching.contains(c))
             }
-            _ => self.st.top.iter().find_map(|&t| self.find_in(t, id)),
+            // The walk's answer is under the first top-level resource
+            // holding a match: walk only that one.
+            _ => {
+                let tops: HashSet<RscId> = matching.iter().map(|&m| self.st.top_parent(m)).collect();
+                self.st
+                    .top
+                    .iter()
+                    .filter(|t| tops.contains(t))
+                    .find_map(|&t| self.find_in(t, id))
+            }
         }
     }
 
