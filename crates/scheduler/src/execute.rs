@@ -363,6 +363,10 @@ fn record_result(
     let op = match pos {
         Some(i) => &mut entry.ops[i],
         None => {
+            // Most entries get one result: room for exactly one instead of
+            // the four a first push makes room for (a large struct, one
+            // entry per probe).
+            entry.ops.reserve_exact(1);
             entry.ops.push(LrmRscOp {
                 id: op_id.clone(),
                 ..Default::default()

@@ -109,6 +109,8 @@ pub(crate) struct Engine<'a> {
     pub locations: Vec<Location>,
     pub tickets: Vec<RscTicket>,
     pub log: Vec<ScoreLine>,
+    /// Node names as the score log shares them, made on first use.
+    pub node_names: Vec<Option<std::sync::Arc<str>>>,
     /// Top-level resources in processing order.
     pub order: Vec<RscId>,
     pub have_remote_nodes: bool,
@@ -240,6 +242,7 @@ impl<'a> Engine<'a> {
             locations: un.constraints.locations.clone(),
             tickets: un.constraints.tickets.clone(),
             log: Vec::new(),
+            node_names: vec![None; st.nodes.len()],
             order: st.top.clone(),
             have_remote_nodes,
             clearing_failcount: st
@@ -581,6 +584,16 @@ impl<'a> Engine<'a> {
 
     // -- score log ----------------------------------------------------------
 
+    /// A node's name for the score log.
+    pub fn node_name(&mut self, n: NodeId) -> std::sync::Arc<str> {
+        let uname = &self.st.node(n).uname;
+        match self.node_names.get_mut(n.0) {
+            Some(Some(name)) => name.clone(),
+            Some(slot) => slot.insert(uname.as_str().into()).clone(),
+            None => uname.as_str().into(),
+        }
+    }
+
     /// `pe__show_node_weights` to the output: the resource's table, then
     /// each child's, skipping orphans.
     pub fn show_scores(&mut self, func: &'static str, rsc: RscId) {
@@ -595,11 +608,13 @@ impl<'a> Engine<'a> {
         nodes.sort_by(|a, b| {
             crate::util::numeric_strcasecmp(&self.st.node(a.0).uname, &self.st.node(b.0).uname)
         });
+        let id: std::sync::Arc<str> = self.id(rsc).into();
         for (n, w) in nodes {
+            let node = self.node_name(n);
             self.log.push(ScoreLine::Allocation {
                 func,
-                rsc: self.id(rsc).to_string(),
-                node: self.st.node(n).uname.clone(),
+                rsc: id.clone(),
+                node,
                 score: cib::Score::from_i64(w as i64),
             });
         }

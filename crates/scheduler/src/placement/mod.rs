@@ -78,6 +78,7 @@ mod promote;
 mod utilization;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use cib::{Cib, Score};
 
@@ -292,20 +293,21 @@ pub struct RscTicket {
     pub loss_policy: LossPolicy,
 }
 
-/// One line of the score log.
+/// One line of the score log. There is a line per resource and node for
+/// each assignment step, so names are shared (`Arc<str>`), not copied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScoreLine {
     /// `<func>: <rsc> allocation score on <node>: <score>`.
     Allocation {
         func: &'static str,
-        rsc: String,
-        node: String,
+        rsc: Arc<str>,
+        node: Arc<str>,
         score: Score,
     },
     /// `<rsc> promotion score on <node|none>: <score>`.
     Promotion {
-        rsc: String,
-        node: Option<String>,
+        rsc: Arc<str>,
+        node: Option<Arc<str>>,
         score: Score,
     },
 }

@@ -382,9 +382,10 @@ impl Engine<'_> {
     fn set_instance_role(&mut self, inst: RscId, count: &mut i64) {
         let clone = self.uber_parent(inst);
         let chosen = self.location(inst).map(|l| l.0);
+        let node = chosen.map(|n| self.node_name(n));
         self.log.push(ScoreLine::Promotion {
-            rsc: self.id(inst).to_string(),
-            node: chosen.map(|n| self.st.node(n).uname.clone()),
+            rsc: self.id(inst).into(),
+            node,
             score: cib::Score::from_i64(self.r[inst.0].sort_index as i64),
         });
         let mut target = None;
