@@ -284,7 +284,7 @@ impl Ws<'_> {
             reason: None,
             meta: BTreeMap::new(),
             extra: BTreeMap::new(),
-            op_entry: self.find_op_entry(r, &key, true),
+            op_entry: self.find_op_entry(r, &key, true).map(Box::new),
             before: Vec::new(),
             after: Vec::new(),
             runnable_before: 0,

@@ -130,7 +130,7 @@ pub struct Action {
     /// Extra parameters (the operation's instance attributes).
     pub extra: BTreeMap<String, String>,
     /// The configured operation it was made from.
-    pub op_entry: Option<cib::Op>,
+    pub op_entry: Option<Box<cib::Op>>,
     /// Inputs, oldest first (Pacemaker's list is newest first).
     pub before: Vec<Input>,
     /// Actions waiting for this one, oldest first.
@@ -1014,7 +1014,7 @@ impl<'a> Ws<'a> {
             required_runnable_before: 0,
         };
         if let Some(r) = rsc {
-            action.op_entry = self.find_op_entry(r, &action.uuid, true);
+            action.op_entry = self.find_op_entry(r, &action.uuid, true).map(Box::new);
             let interval_ms = crate::util::parse_op_key(&action.uuid).map_or(0, |k| k.2);
             self.unpack_operation(&mut action, r, interval_ms);
         }
