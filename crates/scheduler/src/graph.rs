@@ -691,7 +691,11 @@ pub fn meta_name(k: &str) -> String {
 
 /// The resource's instance attributes for a node, as the graph lists
 /// them (own sets, then parents').
-fn rsc_params(set: &ActionSet, r: RscId, node: Option<NodeId>) -> Option<&BTreeMap<String, String>> {
+fn rsc_params(
+    set: &ActionSet,
+    r: RscId,
+    node: Option<NodeId>,
+) -> Option<&BTreeMap<String, String>> {
     set.params.get(&(r, node)).map(|p| &**p)
 }
 

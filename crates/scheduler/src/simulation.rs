@@ -17,7 +17,7 @@ use cib::Cib;
 use crate::actions::{schedule_actions, ActionSet};
 use crate::execute::{simulate, Execution};
 use crate::graph::{build, Graph};
-use crate::placement::{place_with, Placement};
+use crate::placement::{place_logging, place_with, Placement};
 use crate::state::ClusterState;
 use crate::summary::{cluster_status, ShowOptions};
 
@@ -25,6 +25,8 @@ use crate::summary::{cluster_status, ShowOptions};
 #[derive(Clone, Debug)]
 pub struct Run {
     pub state: ClusterState,
+    /// Placement without its score log (`scores` is empty; [`placement`]
+    /// keeps it).
     pub placement: Placement,
     pub actions: ActionSet,
     pub graph: Graph,
@@ -44,7 +46,8 @@ pub fn placement(cib: &Cib, state: &ClusterState) -> Placement {
 /// Runs every stage for `cib` as of `now`.
 pub fn run(cib: &Cib, now: i64) -> Run {
     let state = crate::unpack(cib, now);
-    let placement = placement(cib, &state);
+    let clears = crate::actions::scheduled_failcount_clears(cib, &state);
+    let placement = place_logging(cib, &state, &|r, n| clears.contains(&(r, n)), false);
     let actions = schedule_actions(cib, &state, &placement);
     let graph = build(&actions);
     let execution = simulate(cib, &actions.state, &graph, now);

@@ -78,7 +78,8 @@ pub fn summary_lines(set: &ActionSet) -> Vec<String> {
 pub fn summary_items(set: &ActionSet) -> Vec<Item> {
     let mut p = Printer {
         set,
-        state: set.state.clone(),
+        state: &set.state,
+        started: vec![false; set.state.resources.len()],
         items: Vec::new(),
     };
     p.node_actions();
@@ -90,14 +91,25 @@ pub fn summary_items(set: &ActionSet) -> Vec<Item> {
 
 struct Printer<'a> {
     set: &'a ActionSet,
-    /// Roles change while printing (a stopped role shown as started).
-    state: ClusterState,
+    state: &'a ClusterState,
+    /// Resources whose stopped role is shown as started (roles change
+    /// while printing).
+    started: Vec<bool>,
     items: Vec<Item>,
 }
 
 impl Printer<'_> {
     fn act(&self, a: ActionId) -> &Action {
         &self.set.actions[a.0]
+    }
+
+    /// A resource's role as printing has left it.
+    fn role(&self, r: RscId) -> Role {
+        if self.started[r.0] {
+            Role::Started
+        } else {
+            self.state.rsc(r).role
+        }
     }
 
     fn uname(&self, n: NodeId) -> String {
@@ -169,8 +181,8 @@ impl Printer<'_> {
                 let mut current = None;
                 if !self.state.rsc(r).running_on.is_empty() {
                     current = self.state.current_node(r);
-                    if self.state.rsc(r).role == Role::Stopped {
-                        self.state.resources[r.0].role = Role::Started;
+                    if self.role(r) == Role::Stopped {
+                        self.started[r.0] = true;
                     }
                 }
                 if current.is_none() && self.state.rsc(r).flags.orphan {
@@ -196,7 +208,9 @@ impl Printer<'_> {
 
     /// `rsc_action_default`.
     fn rsc_action(&mut self, r: RscId, current: Option<NodeId>, next: Option<NodeId>) {
-        let res = self.state.rsc(r).clone();
+        let state = self.state;
+        let res = state.rsc(r);
+        let res_role = self.role(r);
         if !res.flags.managed || (current.is_none() && next.is_none()) {
             return;
         }
@@ -212,7 +226,7 @@ impl Printer<'_> {
         let demote = self.find(r, next, "demote");
         let optional = |p: &Self, a: Option<ActionId>| a.is_some_and(|a| p.act(a).is(af::OPTIONAL));
         let reason_of = |p: &Self, a: Option<ActionId>| a.and_then(|a| p.act(a).reason.clone());
-        if res.role == res.next_role {
+        if res_role == res.next_role {
             let Some(_) = next else {
                 return;
             };
@@ -276,11 +290,11 @@ impl Printer<'_> {
             self.item("Reload", r, current, next, start, None);
         } else if stop.is_some_and(|s| !self.act(s).is(af::OPTIONAL)) {
             self.item("Restart", r, current, next, start, None);
-        } else if res.role == Role::Promoted {
+        } else if res_role == Role::Promoted {
             self.item("Demote", r, current, next, demote, None);
         } else if res.next_role == Role::Promoted {
             self.item("Promote", r, current, next, promote, None);
-        } else if res.role == Role::Stopped && res.next_role > Role::Stopped {
+        } else if res_role == Role::Stopped && res.next_role > Role::Stopped {
             self.item("Start", r, current, next, start, None);
         }
     }
@@ -300,11 +314,12 @@ impl Printer<'_> {
         };
         let source = source.unwrap_or(action);
         let res = self.state.rsc(r);
-        let role = role_text(res.role);
+        let res_role = self.role(r);
+        let role = role_text(res_role);
         let next_role = role_text(res.next_role);
-        let need_role = res.role > Role::Started || res.next_role > Role::Unpromoted;
+        let need_role = res_role > Role::Started || res.next_role > Role::Unpromoted;
         let same_host = origin.is_some() && origin == destination;
-        let same_role = res.role == res.next_role;
+        let same_role = res_role == res.next_role;
         let o = origin.map(|n| self.uname(n)).unwrap_or_default();
         let d = destination.map(|n| self.uname(n)).unwrap_or_default();
         let details = if need_role && origin.is_none() {

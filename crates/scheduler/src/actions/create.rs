@@ -223,7 +223,14 @@ impl Ws<'_> {
         let mut cur = Some(r);
         while let Some(c) = cur {
             let mut mine = BTreeMap::new();
-            unpack_sets(&self.ix, self.instance_sets(c), &ctx, &mut mine, false, None);
+            unpack_sets(
+                &self.ix,
+                self.instance_sets(c),
+                &ctx,
+                &mut mine,
+                false,
+                None,
+            );
             for (k, v) in mine {
                 out.entry(k).or_insert(v);
             }

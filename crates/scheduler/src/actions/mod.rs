@@ -158,6 +158,9 @@ impl Action {
     }
 }
 
+/// A resource's instance attributes (name → value), shared.
+pub type Params = Arc<BTreeMap<String, String>>;
+
 /// Everything the action stage produced.
 #[derive(Clone, Debug)]
 pub struct ActionSet {
@@ -173,7 +176,7 @@ pub struct ActionSet {
     /// Instance attributes of each resource for each node an action runs
     /// on (what the graph passes to the agent); shared between the nodes
     /// of a resource whose attributes have no rules.
-    pub params: BTreeMap<(RscId, Option<NodeId>), Arc<BTreeMap<String, String>>>,
+    pub params: BTreeMap<(RscId, Option<NodeId>), Params>,
     /// Every action, in creation order.
     pub actions: Vec<Action>,
     /// Each resource's actions, in creation order.
@@ -567,7 +570,7 @@ impl<'a> Ws<'a> {
         let mut params = BTreeMap::new();
         // Resources whose parameters are the same on every node share one
         // map for all of them.
-        let mut shared: HashMap<RscId, Arc<BTreeMap<String, String>>> = HashMap::new();
+        let mut shared: HashMap<RscId, Params> = HashMap::new();
         for a in &self.actions {
             let Some(r) = a.rsc else {
                 continue;

@@ -109,6 +109,8 @@ pub(crate) struct Engine<'a> {
     pub locations: Vec<Location>,
     pub tickets: Vec<RscTicket>,
     pub log: Vec<ScoreLine>,
+    /// Whether to keep the score log at all.
+    pub log_scores: bool,
     /// Node names as the score log shares them, made on first use.
     pub node_names: Vec<Option<std::sync::Arc<str>>>,
     /// Top-level resources in processing order.
@@ -242,6 +244,7 @@ impl<'a> Engine<'a> {
             locations: un.constraints.locations.clone(),
             tickets: un.constraints.tickets.clone(),
             log: Vec::new(),
+            log_scores: true,
             node_names: vec![None; st.nodes.len()],
             order: st.top.clone(),
             have_remote_nodes,
@@ -597,7 +600,7 @@ impl<'a> Engine<'a> {
     /// `pe__show_node_weights` to the output: the resource's table, then
     /// each child's, skipping orphans.
     pub fn show_scores(&mut self, func: &'static str, rsc: RscId) {
-        if self.st.rsc(rsc).flags.orphan {
+        if !self.log_scores || self.st.rsc(rsc).flags.orphan {
             return;
         }
         let mut nodes: Vec<(NodeId, i32)> = self.r[rsc.0]

@@ -377,8 +377,21 @@ pub fn place_with(
     state: &ClusterState,
     cleared: &dyn Fn(RscId, NodeId) -> bool,
 ) -> Placement {
+    place_logging(cib, state, cleared, true)
+}
+
+/// [`place_with`], keeping the score log ([`Placement::scores`]) only when
+/// `scores` is set: it has a line per resource and node for each
+/// assignment step, which only `-s` prints.
+pub fn place_logging(
+    cib: &Cib,
+    state: &ClusterState,
+    cleared: &dyn Fn(RscId, NodeId) -> bool,
+    scores: bool,
+) -> Placement {
     let unpacked = constraints::unpack(cib, state);
     let mut e = engine::Engine::new(cib, state, &unpacked, cleared);
+    e.log_scores = scores;
     e.apply_node_criteria();
     e.internal_constraints();
     e.allocate_resources();

@@ -382,12 +382,14 @@ impl Engine<'_> {
     fn set_instance_role(&mut self, inst: RscId, count: &mut i64) {
         let clone = self.uber_parent(inst);
         let chosen = self.location(inst).map(|l| l.0);
-        let node = chosen.map(|n| self.node_name(n));
-        self.log.push(ScoreLine::Promotion {
-            rsc: self.id(inst).into(),
-            node,
-            score: cib::Score::from_i64(self.r[inst.0].sort_index as i64),
-        });
+        if self.log_scores {
+            let node = chosen.map(|n| self.node_name(n));
+            self.log.push(ScoreLine::Promotion {
+                rsc: self.id(inst).into(),
+                node,
+                score: cib::Score::from_i64(self.r[inst.0].sort_index as i64),
+            });
+        }
         let mut target = None;
         if self.r[inst.0].sort_index < 0 {
         } else if *count < self.promoted_max(inst) || !self.r[clone.0].managed {

@@ -98,7 +98,8 @@ impl Unpacker<'_> {
             // The walk's answer is under the first top-level resource
             // holding a match: walk only that one.
             _ => {
-                let tops: HashSet<RscId> = matching.iter().map(|&m| self.st.top_parent(m)).collect();
+                let tops: HashSet<RscId> =
+                    matching.iter().map(|&m| self.st.top_parent(m)).collect();
                 self.st
                     .top
                     .iter()
