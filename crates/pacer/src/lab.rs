@@ -575,7 +575,7 @@ fn bench_resource(
     let marker = |i: u32| -> Option<PathBuf> {
         let p = l.pacerd_pid(i)?;
         Some(PathBuf::from(if dummy {
-            format!("/proc/{p}/root/run/resource-agents/Dummy-{RSC}.state")
+            format!("/proc/{p}/root/run/Dummy-{RSC}.state")
         } else {
             format!("/proc/{p}/root/run/anything_{RSC}.pid")
         }))
@@ -598,11 +598,9 @@ fn bench_resource(
             let on: Vec<u32> = (1..=3).filter(|i| running(*i)).collect();
             let cib = l.socket(1).and_then(|s| crate::status::fetch_cib(&s).ok());
             if let ([node], Some(cib)) = (on.as_slice(), cib) {
-                let name = format!("n{node}");
-                if let Some((op, rc, _)) = last_op(&cib, &name, RSC) {
-                    if rc == 0 && (op == "start" || op == "monitor") {
-                        return Ok(*node);
-                    }
+                let at = admin::locate(&cib, RSC, (wall_ms() / 1000) as i64).unwrap_or_default();
+                if at.len() == 1 && at[0].0 == format!("n{node}") {
+                    return Ok(*node);
                 }
             }
             if Instant::now() > deadline {
@@ -654,8 +652,16 @@ fn bench_resource(
         let mut t_back = None;
         let t_cib = loop {
             if t_back.is_none() {
-                let up =
-                    (1..=3).any(|i| running(i) && (dummy || i != node || live_pid(i) != old_pid));
+                // Back: a live process in a pid file written since the kill
+                // (or the state file made again).
+                let up = (1..=3).any(|i| {
+                    running(i)
+                        && (dummy
+                            || marker(i)
+                                .and_then(|m| std::fs::metadata(m).ok()?.modified().ok())
+                                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                                .is_some_and(|t| t.as_millis() >= t0))
+                });
                 if up {
                     t_back = Some(wall_ms());
                 }
