@@ -488,7 +488,6 @@ impl Builder<'_> {
             Some(c) => (self.op_key_for_node(act, c), Some(act.uuid.clone())),
             None => (act.uuid.clone(), None),
         };
-        let mut meta = act.meta.clone();
         let mut node = None;
         let mut router_node = None;
         if needs_node_info {
@@ -496,15 +495,15 @@ impl Builder<'_> {
                 let nd = st.node(n);
                 node = Some((nd.uname.clone(), nd.id.clone()));
                 router_node = self.router_node(act).map(|r| st.node(r).uname.clone());
-                meta.insert("on_node".into(), nd.uname.clone());
-                meta.insert("on_node_uuid".into(), nd.id.clone());
             }
         }
-        let timeout_ms = meta
+        let timeout_ms = act
+            .meta
             .get("timeout")
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
-            + meta
+            + act
+                .meta
                 .get("start-delay")
                 .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(0);
@@ -539,6 +538,14 @@ impl Builder<'_> {
                     }
                 }
             }
+        }
+        // The node is part of the meta-attributes the agent sees (an input
+        // is written without them, so only a synapse's own action needs
+        // this copy).
+        let mut meta = act.meta.clone();
+        if let Some((uname, uuid)) = &g.node {
+            meta.insert("on_node".into(), uname.clone());
+            meta.insert("on_node_uuid".into(), uuid.clone());
         }
         g.attributes = self.attributes(act, &meta);
         if needs_node_info {
