@@ -100,6 +100,10 @@ impl Unpacker<'_> {
             _ => {
                 let tops: HashSet<RscId> =
                     matching.iter().map(|&m| self.st.top_parent(m)).collect();
+                if tops.len() == 1 {
+                    let top = tops.into_iter().next()?;
+                    return self.find_in(top, id);
+                }
                 self.st
                     .top
                     .iter()
