@@ -196,6 +196,9 @@ struct Dc {
     fence_failures: BTreeMap<String, u32>,
     /// No new transition before this time (after fencing failed).
     run_not_before_ms: u64,
+    /// Writes that must be in the CIB before the next transition (fenced
+    /// former DCs).
+    before_run: BTreeSet<u64>,
 }
 
 pub struct Controller {
@@ -216,6 +219,15 @@ pub struct Controller {
     /// Resources whose history this node has seen in the CIB (see
     /// `adopt_deletions`).
     seen_in_cib: BTreeSet<String>,
+    /// The newest of this run's history writes seen in the CIB.
+    stamp_seen: u64,
+    /// Writes of the last sync round still to land before `Joined`.
+    join_waits: BTreeSet<u64>,
+    /// This run's transient attributes were cleared (first quorate sync).
+    attrs_cleared: bool,
+    /// Former DCs fenced at their own request, to be recorded as fenced by
+    /// the next DC.
+    fenced_dcs: BTreeSet<String>,
     /// Fencing requests run here for another node: local id → (origin, id).
     delegated: BTreeMap<u64, (NodeId, u64)>,
     next_delegated: u64,
@@ -299,6 +311,10 @@ impl Controller {
             next_req: REQ_BASE,
             dc_state: None,
             seen_in_cib: BTreeSet::new(),
+            fenced_dcs: BTreeSet::new(),
+            attrs_cleared: false,
+            join_waits: BTreeSet::new(),
+            stamp_seen: 0,
             delegated: BTreeMap::new(),
             next_delegated: DELEGATED_FENCE_BASE,
         }
@@ -399,7 +415,33 @@ impl Controller {
                 self.synced = true;
                 if dc == Some(self.cfg.me) {
                     let now = self.now_ms;
+                    let gone: Vec<String> = self
+                        .fenced_dcs
+                        .iter()
+                        .filter(|n| {
+                            self.cfg
+                                .cluster
+                                .id_of(n)
+                                .is_some_and(|id| !self.members.contains(&id))
+                        })
+                        .cloned()
+                        .collect();
+                    let mut writes = Vec::new();
+                    for node in gone {
+                        self.fenced_dcs.remove(&node);
+                        let req = self.next_req;
+                        self.next_req += 1;
+                        out.push(Command::Log(format!(
+                            "{node} was fenced while it was the DC: recording it"
+                        )));
+                        out.push(Command::Submit {
+                            req,
+                            op: CibOp::NodeFenced { node },
+                        });
+                        writes.push(req);
+                    }
                     let d = self.dc_state.get_or_insert_with(Dc::default);
+                    d.before_run.extend(writes);
                     d.joined.clear();
                     d.join_deadline_ms = now + JOIN_TIMEOUT_MS;
                     d.needs_run = true;
@@ -417,15 +459,56 @@ impl Controller {
                 } else if self.dc_state.take().is_some() {
                     out.push(Command::Log("no longer the DC".into()));
                 }
+                // A fenced DC that is a member again needs no record (and a
+                // later departure of it must not count as fenced).
+                let members = &self.members;
+                let cluster = &self.cfg.cluster;
+                self.fenced_dcs
+                    .retain(|n| cluster.id_of(n).is_some_and(|id| !members.contains(&id)));
+                self.join_waits.clear();
+                if quorate && !self.attrs_cleared {
+                    // A node that (re)starts begins without transient
+                    // attributes, as Pacemaker's attrd erases them at its
+                    // start: fail counts of a node fenced and back do not
+                    // outlive it.
+                    self.attrs_cleared = true;
+                    let attrs: Vec<(String, Option<String>)> = cib
+                        .status
+                        .node_states
+                        .iter()
+                        .filter(|n| n.uname.as_deref() == Some(self.me_name.as_str()))
+                        .filter_map(|n| n.transient_attributes.as_ref())
+                        .flat_map(|t| t.instance_attributes.iter())
+                        .flat_map(|set| set.nvpairs.iter())
+                        .map(|p| (p.name.clone(), None))
+                        .collect();
+                    if !attrs.is_empty() {
+                        let req = self.req();
+                        out.push(Command::Log(format!(
+                            "starting without the transient attributes of an earlier run: {}",
+                            attrs
+                                .iter()
+                                .map(|(n, _)| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                        out.push(Command::Submit {
+                            req,
+                            op: CibOp::SetAttributes {
+                                node: self.me_name.clone(),
+                                scope: AttrScope::Transient,
+                                attrs,
+                            },
+                        });
+                        self.join_waits.insert(req);
+                    }
+                }
                 if quorate {
-                    self.write_history(out);
-                    self.send(
-                        &Message::Joined {
-                            node: self.cfg.me,
-                            incarnation: self.cfg.incarnation,
-                        },
-                        out,
-                    );
+                    // Joined once the history (and the attribute reset) is
+                    // in the CIB: one sender's writes and messages may be
+                    // delivered out of order, and the DC schedules on it.
+                    let req = self.write_history(out);
+                    self.join_waits.insert(req);
                 }
             }
             Notice::CibChanged { .. } => {
@@ -599,6 +682,12 @@ impl Controller {
                 ok,
                 reason,
             } => {
+                if ok && self.cfg.cluster.id_of(&target) == Some(origin) {
+                    // The DC was fenced for itself and cannot record it: the
+                    // next DC does (Pacemaker's stonith cleanup), so that it
+                    // does not fence the node again.
+                    self.fenced_dcs.insert(target.clone());
+                }
                 if origin == self.cfg.me {
                     self.on_fenced(
                         FenceResult {
@@ -770,7 +859,8 @@ impl Controller {
     /// deletes a resource's history on request) and writes the history
     /// again, so that no write of it brings them back: a resource this node
     /// has seen in the CIB and that is gone from it now was deleted (one not
-    /// seen yet may still be on its way).
+    /// seen yet may still be on its way). Only from a copy of this node's
+    /// newest written history (a cleanup edits that copy).
     fn adopt_deletions(&mut self, cib: &Cib, out: &mut Vec<Command>) {
         let Some(lrm) = cib
             .status
@@ -781,6 +871,20 @@ impl Controller {
         else {
             return;
         };
+        // Only this run's history, as recent as any this node has seen: an
+        // older copy (a sync round adopting another node's CIB) lacks
+        // entries that were never deleted.
+        let run = self.cfg.incarnation.to_string();
+        let seq = lrm
+            .extra
+            .attr(replica::ops::HISTORY_STAMP)
+            .and_then(|v| v.split_once(':'))
+            .filter(|(r, _)| *r == run)
+            .and_then(|(_, n)| n.parse::<u64>().ok());
+        match seq {
+            Some(n) if n >= self.stamp_seen => self.stamp_seen = n,
+            _ => return,
+        }
         let in_cib: BTreeSet<&str> = lrm
             .lrm_resources
             .iter()
@@ -845,7 +949,7 @@ impl Controller {
         }
     }
 
-    fn write_history(&mut self, out: &mut Vec<Command>) {
+    fn write_history(&mut self, out: &mut Vec<Command>) -> u64 {
         self.history_seq += 1;
         let stamp = format!("{}:{}", self.cfg.incarnation, self.history_seq);
         let ns = NodeState {
@@ -870,6 +974,7 @@ impl Controller {
                 replace: true,
             },
         });
+        req
     }
 
     // ---- the DC side ----
@@ -924,9 +1029,25 @@ impl Controller {
     }
 
     fn on_written(&mut self, cib: &Cib, req: u64, ok: bool, out: &mut Vec<Command>) {
+        if self.join_waits.remove(&req) {
+            if self.join_waits.is_empty() {
+                self.send(
+                    &Message::Joined {
+                        node: self.cfg.me,
+                        incarnation: self.cfg.incarnation,
+                    },
+                    out,
+                );
+            }
+            return;
+        }
         let Some(d) = self.dc_state.as_mut() else {
             return;
         };
+        if d.before_run.remove(&req) {
+            d.needs_run = true;
+            return;
+        }
         let Some(t) = d.current.as_mut() else {
             return;
         };
@@ -1150,7 +1271,11 @@ impl Controller {
             }
             let joined = self.members.iter().all(|m| d.joined.contains_key(m))
                 || self.now_ms >= d.join_deadline_ms;
-            if !d.needs_run || !joined || self.now_ms < d.run_not_before_ms {
+            if !d.needs_run
+                || !joined
+                || self.now_ms < d.run_not_before_ms
+                || !d.before_run.is_empty()
+            {
                 return;
             }
             d.needs_run = false;

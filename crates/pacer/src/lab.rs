@@ -994,7 +994,7 @@ mkdir -p /run/pacer
 # What resource-agents' tmpfiles.d entry makes at boot (agents keep state there).
 mkdir -p -m 1755 /run/resource-agents
 # The lab's fence agent where fence agents live, for this node only.
-mount -t overlay overlay -o lowerdir={lab}/agents:/usr/sbin /usr/sbin || echo "pacer lab: no overlay for /usr/sbin: fence_pacer_lab is not installed on this node" >> {d}/pacerd.log
+[ -x /usr/sbin/fence_pacer_lab ] || mount -t overlay overlay -o lowerdir={lab}/agents:/usr/sbin /usr/sbin || echo "pacer lab: no overlay for /usr/sbin: fence_pacer_lab is not installed on this node" >> {d}/pacerd.log
 # fence_pacer_lab runs this pacer, on this lab.
 export PACER={pacer} PACER_LAB_DIR={lab} PACER_LAB_PREFIX={prefix}
 rm -f {d}/pacerd.pid

@@ -923,4 +923,74 @@ fn resources_and_fencing(lab: &Lab) {
     lab.all_back(&format!(
         "n{p} back after being fenced for the stop failure"
     ));
+
+    // I. The same on the DC's own node: the DC does not fence itself, a
+    //    peer does it for it, once (the next DC records it, no second
+    //    fencing), and the resource is recovered elsewhere.
+    let dc = lab
+        .status(1)
+        .and_then(|s| s.engine.dc)
+        .expect("node 1 knows the DC");
+    let t = (1..=3).find(|i| *i != dc).unwrap_or(1);
+    let (dcn, tn) = (format!("n{dc}"), format!("n{t}"));
+    // `slow` stays where it is (every move of it fences); `slow2` is new.
+    let slow2 = slow.replace("\"slow", "\"slow2");
+    let keep = format!(
+        r#"<rsc_location id="cli-prefer-slow" rsc="slow" role="Started" node="{on}" score="INFINITY"/>"#
+    );
+    let slow2_on_dc =
+        format!(r#"<rsc_location id="slow2-prefers" rsc="slow2" node="{dcn}" score="100"/>"#);
+    lab.configure(
+        props,
+        &format!("{fence}{}{slow}{slow2}", svc("")),
+        &format!("{prefers}{slow_prefers}{keep}{slow2_on_dc}"),
+    );
+    lab.until("slow2 running on the DC's node", || {
+        let at = lab.located("slow2");
+        if at == [dcn.clone()] {
+            Ok(())
+        } else {
+            Err(format!("CIB says {at:?}"))
+        }
+    });
+    let since = wall_ms();
+    lab.admin(t, &["resource", "move", "slow2", &tn]);
+    lab.fenced_before_start(dc, "slow2", since);
+    let own = log_times(
+        &lab.log(dc),
+        since,
+        &["event=fenced", &format!("target={dcn} ")],
+    );
+    assert!(
+        own.is_empty(),
+        "the DC {dcn} fenced itself\n{}",
+        lab.logs_tail()
+    );
+    lab.until("slow2 recovered after the DC was fenced", || {
+        let at = lab.located("slow2");
+        if at == [tn.clone()] {
+            Ok(())
+        } else {
+            Err(format!("CIB says {at:?}"))
+        }
+    });
+    lab.all_back(&format!(
+        "{dcn} back after being fenced for the stop failure"
+    ));
+    let times: Vec<u128> = (1..=3)
+        .flat_map(|i| {
+            log_times(
+                &lab.log(i),
+                since,
+                &["event=fenced", &format!("target={dcn} "), "ok=true"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        times.len(),
+        1,
+        "{dcn} was fenced {} times\n{}",
+        times.len(),
+        lab.logs_tail()
+    );
 }
