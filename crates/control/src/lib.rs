@@ -41,6 +41,9 @@ pub enum Request {
     Change { op: CibOp },
     /// A node attribute (like `attrd_updater`); answered once accepted.
     Attribute { update: AttrUpdate },
+    /// The fencing operations this node's fencer ran, as
+    /// `stonith_admin --history '*' --verbose` prints them.
+    FenceHistory,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +63,10 @@ pub enum Response {
     /// Applied (or accepted, for a dampened attribute) at this CIB version.
     Done {
         version: Version,
+    },
+    /// The fencing history, one operation a line, newest first.
+    FenceHistory {
+        text: String,
     },
     /// Not applied; `reason` says why and what to do.
     Refused {

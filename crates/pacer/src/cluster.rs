@@ -26,6 +26,12 @@ pub enum Command {
     },
     /// Set or delete a node attribute (like attrd_updater / crm_attribute).
     Attribute(AttrArgs),
+    /// The fencing operations the local pacerd's fencer ran (like
+    /// `stonith_admin --history '*' --verbose`, for this node).
+    FenceHistory {
+        #[arg(long, default_value = control::DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -88,6 +94,16 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             match c.call(&control::Request::Cib)? {
                 control::Response::Cib { xml } => {
                     println!("{xml}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                other => bail!("pacerd: {}", describe(&other)),
+            }
+        }
+        Command::FenceHistory { socket } => {
+            let mut c = control::Client::connect(&socket)?;
+            match c.call(&control::Request::FenceHistory)? {
+                control::Response::FenceHistory { text } => {
+                    print!("{text}");
                     Ok(ExitCode::SUCCESS)
                 }
                 other => bail!("pacerd: {}", describe(&other)),

@@ -883,6 +883,22 @@ fn resources_and_fencing(lab: &Lab) {
     let since = wall_ms();
     lab.ok(&["lab", "kill", &p.to_string(), "--signal", "STOP"]);
     let (fenced, started) = lab.fenced_before_start(p, "svc", since);
+    // The node that ran it keeps it in its fencing history.
+    let by = (1..=3)
+        .find(|i| {
+            !log_times(
+                &lab.log(*i),
+                since,
+                &["event=fenced", &format!("target=n{p} "), "ok=true"],
+            )
+            .is_empty()
+        })
+        .expect("a node logged the fencing");
+    let history = lab.admin(by, &["cluster", "fence-history"]);
+    assert!(
+        history.contains(&format!("reboot of n{p} successful: delegate=n{by}")),
+        "{history}"
+    );
     eprintln!(
         "lab: n{p} frozen -> fenced after {} ms, svc started elsewhere after {} ms",
         fenced - since,

@@ -96,6 +96,13 @@ impl ExecutorOps {
             .spawn(move || {
                 rt.block_on(async move {
                     while let Some(r) = results.next().await {
+                        // The fencer's own runs of fence agents (off, list,
+                        // status, …) are its business, not the controller's.
+                        if r.agent.class == executor::Class::Stonith
+                            && !matches!(r.action.as_str(), "start" | "stop" | "monitor")
+                        {
+                            continue;
+                        }
                         if tx.send(Input::Op(Box::new((*r).clone()))).is_err() {
                             break;
                         }
@@ -368,6 +375,13 @@ impl<C: Cluster> Daemon<C> {
             Request::Cib => {
                 let _ = reply.try_send(Response::Cib {
                     xml: self.engine.xml().to_string(),
+                });
+                None
+            }
+            Request::FenceHistory => {
+                let history = self.ops.fence_history();
+                let _ = reply.try_send(Response::FenceHistory {
+                    text: fencer::history::render(&history, None, 0),
                 });
                 None
             }
