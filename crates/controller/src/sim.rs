@@ -108,6 +108,11 @@ struct SimNode {
     ctl: Option<Controller>,
     endpoint: SimEndpoint,
     disk: String,
+    /// A `Persist` came since `disk` was last written: the engine's text is
+    /// copied to `disk` when the node goes down (rendering it on every
+    /// change would cost most of the run; the engine changes nothing between
+    /// its `Persist` and the end of its step).
+    disk_stale: bool,
     incarnation: u64,
     timers: BTreeSet<(u64, u64)>,
     exec: FakeExec,
@@ -135,6 +140,9 @@ struct World {
     report: Report,
     trace: VecDeque<String>,
     next_tick: u64,
+    /// `PACER_SIM_DEBUG` is set (read once: the environment is locked on
+    /// every read).
+    debug: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,6 +181,7 @@ impl World {
                         ctl: None,
                         endpoint: SimEndpoint::new(n.id, cluster.clone()),
                         disk: disk.clone(),
+                        disk_stale: false,
                         incarnation: 0,
                         timers: BTreeSet::new(),
                         exec: FakeExec::default(),
@@ -197,6 +206,7 @@ impl World {
             cleanup: Cleanup::NotYet,
             trace: VecDeque::new(),
             next_tick: 0,
+            debug: std::env::var("PACER_SIM_DEBUG").is_ok(),
         }
     }
 
@@ -272,6 +282,10 @@ impl World {
             })
             .unwrap_or_default();
         if let Some(node) = self.nodes.get_mut(&n) {
+            if let Some(e) = node.engine.as_ref().filter(|_| node.disk_stale) {
+                node.disk = e.xml().to_string();
+                node.disk_stale = false;
+            }
             node.engine = None;
             node.ctl = None;
             node.timers.clear();
@@ -286,6 +300,7 @@ impl World {
     }
 
     fn step_node(&mut self, n: NodeId, first: Input) -> Result<(), String> {
+        let debug = self.debug;
         let mut queue = VecDeque::from([first]);
         let mut fences = Vec::new();
         let mut bound = 0;
@@ -304,7 +319,7 @@ impl World {
             let mut lines = Vec::new();
             match input {
                 Input::Engine(ev) => {
-                    if std::env::var("PACER_SIM_DEBUG").is_ok() {
+                    if debug {
                         if let REvent::Cluster(ClusterEvent::Deliver { from, payload }) = &ev {
                             if let Ok(replica::wire::Message::Update { origin, req, op }) =
                                 replica::wire::decode(payload)
@@ -318,7 +333,7 @@ impl World {
                             RCommand::Send(m) => {
                                 let _ = node.endpoint.multicast(&replica::wire::encode(&m));
                             }
-                            RCommand::Persist { xml } => node.disk = xml,
+                            RCommand::Persist => node.disk_stale = true,
                             RCommand::Reply { req, result } => {
                                 if req >= REQ_BASE {
                                     queue.push_back(Input::Ctl(Event::Written {
@@ -336,9 +351,7 @@ impl World {
                                 node.timers.insert((now + after_ms, id));
                             }
                             RCommand::Notify(notice) => {
-                                if std::env::var("PACER_SIM_DEBUG").is_ok()
-                                    && matches!(notice, Notice::CibChanged { .. })
-                                {
+                                if debug && matches!(notice, Notice::CibChanged { .. }) {
                                     eprintln!(
                                         "[{now}] n{n} cib changed {} fence_failure={}",
                                         engine.version(),
@@ -378,13 +391,13 @@ impl World {
                             }
                             Command::Submit { req, op } => {
                                 if let (
-                                    Ok(_),
+                                    true,
                                     CibOp::WriteHistory {
                                         node_state_xml,
                                         replace,
                                         ..
                                     },
-                                ) = (std::env::var("PACER_SIM_DEBUG"), &op)
+                                ) = (debug, &op)
                                 {
                                     eprintln!("[{now}] n{n} writes history replace={replace} fence_failure={}", node_state_xml.contains("fence_last_failure"));
                                 }

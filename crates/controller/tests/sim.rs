@@ -1,7 +1,8 @@
 //! Seeded whole-cluster simulations of replica + controller (see
 //! `controller::sim`).
 //!
-//! - `cargo test -p controller --test sim`: a few hundred seeds;
+//! - `cargo test -p controller --test sim`: 320 seeds with faults, in four
+//!   tests so that the test harness runs them in parallel;
 //! - `PACER_SIM_SEEDS=5000 cargo test --release -p controller --test sim many -- --ignored --nocapture`:
 //!   thousands;
 //! - `PACER_SIM_SEED=N cargo test -p controller --test sim replay -- --nocapture`:
@@ -32,9 +33,25 @@ fn no_faults_everything_starts() {
     }
 }
 
+// Seeds 1000..1320, in chunks the harness runs on every core.
 #[test]
-fn faults() {
-    seeds(1_000, 40);
+fn faults_0() {
+    seeds(1_000, 80);
+}
+
+#[test]
+fn faults_1() {
+    seeds(1_080, 80);
+}
+
+#[test]
+fn faults_2() {
+    seeds(1_160, 80);
+}
+
+#[test]
+fn faults_3() {
+    seeds(1_240, 80);
 }
 
 #[test]

@@ -234,8 +234,8 @@ pub struct Daemon<C: Cluster> {
     next_req: u64,
     waiting: BTreeMap<u64, SyncSender<Response>>,
     timers: BTreeSet<(Instant, u64)>,
-    /// CIB text not yet written (written once per batch).
-    unsaved: Option<String>,
+    /// The CIB changed since it was last written (written once per batch).
+    unsaved: bool,
     /// Replies held until `unsaved` is on disk.
     replies: Vec<(SyncSender<Response>, Response)>,
 }
@@ -257,7 +257,7 @@ impl<C: Cluster> Daemon<C> {
             next_req: 1,
             waiting: BTreeMap::new(),
             timers: BTreeSet::new(),
-            unsaved: None,
+            unsaved: false,
             replies: Vec::new(),
         }
     }
@@ -350,8 +350,8 @@ impl<C: Cluster> Daemon<C> {
 
     /// Writes the CIB if it changed, then sends the replies that waited for it.
     fn flush(&mut self) -> Option<String> {
-        if let Some(xml) = self.unsaved.take() {
-            if let Err(e) = self.store.save(&xml) {
+        if std::mem::take(&mut self.unsaved) {
+            if let Err(e) = self.store.save(self.engine.xml()) {
                 return Some(format!("cannot store the CIB: {e}"));
             }
         }
@@ -464,7 +464,7 @@ impl<C: Cluster> Daemon<C> {
                         return Some(format!("cannot multicast to the cluster: {e}"));
                     }
                 }
-                Command::Persist { xml } => self.unsaved = Some(xml),
+                Command::Persist => self.unsaved = true,
                 Command::Reply { req, result } if req >= controller::engine::REQ_BASE => {
                     queue.push_back(Work::Controller(controller::Event::Written {
                         req,

@@ -28,6 +28,7 @@
 //! the same messages, so each view has exactly one DC and a DC that leaves is
 //! replaced within the next view change.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, VecDeque};
 
 use cib::Cib;
@@ -89,8 +90,10 @@ pub enum Event {
 pub enum Command {
     /// Multicast to the group.
     Send(Message),
-    /// Store this CIB text durably before performing the next command.
-    Persist { xml: String },
+    /// The CIB changed: store its text ([`Engine::xml`]) durably before
+    /// performing the next command. The text is rendered only when read, so
+    /// a driver that batches writes renders it once per batch.
+    Persist,
     /// Answer a local client's request.
     Reply {
         req: u64,
@@ -185,10 +188,11 @@ struct Damped {
 pub struct Engine {
     cfg: EngineConfig,
     cib: Cib,
-    xml: String,
-    digest: String,
-    /// Digest of the text last handed to `Persist`.
-    persisted: String,
+    /// The CIB's text and its digest, rendered from `cib` on first use after
+    /// a change (most changes are followed by more before anyone reads it).
+    text: OnceCell<(String, String)>,
+    /// Set by a change, cleared by the `Persist` that reports it.
+    unpersisted: bool,
     members: Vec<NodeId>,
     phase: Phase,
     dc: Option<NodeId>,
@@ -236,14 +240,15 @@ impl Engine {
             .map_err(|e| format!("the stored CIB cannot be read: {e}"))?;
         let xml = stored_xml.to_string();
         let d = digest(&xml);
+        let text = OnceCell::new();
+        let _ = text.set((xml, d));
         let mut history = VecDeque::new();
         history.push_back((cib.admin_epoch, cib.epoch, config_digest(&cib)));
         Ok(Engine {
             cfg,
             cib,
-            persisted: d.clone(),
-            digest: d,
-            xml,
+            text,
+            unpersisted: false,
             members: Vec::new(),
             phase: Phase::NoView,
             dc: None,
@@ -264,8 +269,21 @@ impl Engine {
     pub fn me(&self) -> NodeId {
         self.cfg.me
     }
+    /// The CIB's text (rendered now if it changed since last asked).
     pub fn xml(&self) -> &str {
-        &self.xml
+        &self.text().0
+    }
+
+    fn text(&self) -> &(String, String) {
+        self.text.get_or_init(|| {
+            let xml = self.cib.to_xml();
+            let d = digest(&xml);
+            (xml, d)
+        })
+    }
+
+    fn digest(&self) -> String {
+        self.text().1.clone()
     }
     pub fn cib(&self) -> &Cib {
         &self.cib
@@ -302,7 +320,7 @@ impl Engine {
             votequorum_quorate: self.vq_quorate,
             dc: self.dc,
             version: self.version(),
-            digest: self.digest.clone(),
+            digest: self.digest(),
             two_node: self.cfg.cluster.two_node,
             expected_votes: self.cfg.cluster.expected_votes,
         }
@@ -361,7 +379,7 @@ impl Engine {
             self.offer_outstanding = true;
             out.push(Command::Send(Message::Offer {
                 version: self.version(),
-                digest: self.digest.clone(),
+                digest: self.digest(),
                 dc: prev_dc,
             }));
         }
@@ -439,8 +457,8 @@ impl Engine {
         } else if w == self.cfg.me {
             out.push(Command::Send(Message::SyncCib {
                 version: self.version(),
-                digest: self.digest.clone(),
-                xml: encode_with_history(&self.xml, &self.history),
+                digest: self.digest(),
+                xml: encode_with_history(self.xml(), &self.history),
             }));
         }
     }
@@ -482,7 +500,7 @@ impl Engine {
                 out.push(Command::Fatal(format!("the CIB sent by node {winner} does not match its digest; nodes run incompatible pacer versions?")));
                 return;
             }
-            if xml != self.xml {
+            if xml != self.xml() {
                 let new = match Cib::from_xml_lenient(&xml) {
                     Ok((c, _)) => c,
                     Err(e) => {
@@ -494,8 +512,9 @@ impl Engine {
                 };
                 self.report_if_diverged(winner, &new, &history, out);
                 self.cib = new;
-                self.xml = xml;
-                self.digest = wo.digest.clone();
+                self.text = OnceCell::new();
+                let _ = self.text.set((xml, wo.digest.clone()));
+                self.unpersisted = true;
                 self.history = history;
                 self.remember_config();
             }
@@ -564,7 +583,7 @@ impl Engine {
             winner,
             winner_version: Version::of(new),
             lost_version: self.version(),
-            lost_xml: self.xml.clone(),
+            lost_xml: self.xml().to_string(),
             summary: format!(
                 "this node's configuration {} was changed apart from the cluster's {} (node {winner}) while the cluster was partitioned; the cluster's copy wins, as in Pacemaker, and this node's changes are not in it",
                 self.version(),
@@ -587,21 +606,19 @@ impl Engine {
         }
     }
 
-    /// Re-renders the text after a change to the model.
+    /// Forgets the text after a change to the model (rendered again when read).
     fn refresh(&mut self, configuration_changed: bool) {
-        self.xml = self.cib.to_xml();
-        self.digest = digest(&self.xml);
+        self.text = OnceCell::new();
+        self.unpersisted = true;
         if configuration_changed {
             self.remember_config();
         }
     }
 
     fn persist(&mut self, out: &mut Vec<Command>) {
-        if self.persisted != self.digest {
-            self.persisted = self.digest.clone();
-            out.push(Command::Persist {
-                xml: self.xml.clone(),
-            });
+        if self.unpersisted {
+            self.unpersisted = false;
+            out.push(Command::Persist);
             out.push(Command::Notify(Notice::CibChanged {
                 version: self.version(),
             }));
@@ -832,7 +849,7 @@ mod tests {
         assert_eq!(e.version(), v0, "nothing written before the window ends");
         let out = e.handle(Event::Timer { id: timer });
         let rest = loopback(&mut e, out);
-        assert!(rest.iter().any(|c| matches!(c, Command::Persist { .. })));
+        assert!(rest.iter().any(|c| matches!(c, Command::Persist)));
         assert_eq!(e.version().num_updates, v0.num_updates + 1, "one write");
         assert!(e.xml().contains(r#"name="ping" value="2""#), "{}", e.xml());
     }
@@ -847,7 +864,7 @@ mod tests {
         let rest = loopback(&mut e, out);
         let persist = rest
             .iter()
-            .position(|c| matches!(c, Command::Persist { .. }))
+            .position(|c| matches!(c, Command::Persist))
             .expect("persist");
         let reply = rest
             .iter()

@@ -210,7 +210,7 @@ impl World {
                     // The node talks to the network only through the trait.
                     let _ = node.endpoint.multicast(&bytes);
                 }
-                Command::Persist { xml } => node.disk = xml,
+                Command::Persist => node.disk = engine.xml().to_string(),
                 Command::Reply { req, result } => acks.push((req, result)),
                 Command::SetTimer { id, after_ms } => {
                     node.timers.insert((now + after_ms, id));
