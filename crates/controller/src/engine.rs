@@ -1688,6 +1688,113 @@ mod tests {
         assert!(failcount_update("db", "monitor", 0, Some((&inf, &inf)), 5).is_empty());
     }
 
+    fn node2() -> (Controller, Cib) {
+        let nodes = (1..=3)
+            .map(|i| cluster::NodeInfo::new(i, format!("n{i}")))
+            .collect();
+        let c = Controller::new(ControllerConfig {
+            me: 2,
+            incarnation: 7,
+            cluster: ClusterConfig::new(nodes),
+        });
+        let cib = Cib::from_xml(&replica::ops::empty_cib_xml()).expect("empty CIB");
+        (c, cib)
+    }
+
+    fn synced(cib: &Cib, members: Vec<NodeId>, dc: NodeId) -> Event {
+        Event::Notice(Notice::Synced {
+            members,
+            dc: Some(dc),
+            quorate: true,
+            version: replica::ops::Version::of(cib),
+        })
+    }
+
+    fn from(node: NodeId, m: &Message) -> Event {
+        Event::Notice(Notice::Controller {
+            from: node,
+            payload: wire::encode(m),
+        })
+    }
+
+    #[test]
+    fn a_peer_fences_the_dc_for_it_and_the_next_dc_records_it() {
+        let (mut c, cib) = node2();
+        c.handle(&cib, synced(&cib, vec![1, 2, 3], 1));
+        let ask = Message::Fence {
+            id: 5,
+            target: "n1".into(),
+            action: "reboot".into(),
+            delegate: "n2".into(),
+        };
+        // Only the DC may ask.
+        let out = c.handle(&cib, from(3, &ask));
+        assert!(
+            !out.iter().any(|x| matches!(x, Command::Fence(_))),
+            "{out:?}"
+        );
+        let out = c.handle(&cib, from(1, &ask));
+        let f = out
+            .iter()
+            .find_map(|x| match x {
+                Command::Fence(f) => Some(f.clone()),
+                _ => None,
+            })
+            .expect("the delegate fences");
+        assert_eq!((f.target.as_str(), f.allow_self), ("n1", false));
+        assert!(f.id >= DELEGATED_FENCE_BASE);
+        let out = c.handle(
+            &cib,
+            Event::Fenced(FenceResult {
+                id: f.id,
+                target: "n1".into(),
+                ok: true,
+                reason: None,
+            }),
+        );
+        let answer = Message::Fenced {
+            origin: 1,
+            id: 5,
+            target: "n1".into(),
+            ok: true,
+            reason: None,
+        };
+        assert!(
+            out.contains(&Command::Send(wire::encode(&answer))),
+            "{out:?}"
+        );
+        // Everyone hears it; the next DC records the fencing first.
+        c.handle(&cib, from(2, &answer));
+        let out = c.handle(&cib, synced(&cib, vec![2, 3], 2));
+        assert!(
+            out.iter().any(|x| matches!(x, Command::Submit { op: CibOp::NodeFenced { node }, .. } if node == "n1")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn joined_waits_for_the_history_write() {
+        let (mut c, cib) = node2();
+        let out = c.handle(&cib, synced(&cib, vec![1, 2, 3], 1));
+        let joined = Command::Send(wire::encode(&Message::Joined {
+            node: 2,
+            incarnation: 7,
+        }));
+        assert!(!out.contains(&joined), "{out:?}");
+        let req = out
+            .iter()
+            .find_map(|x| match x {
+                Command::Submit {
+                    req,
+                    op: CibOp::WriteHistory { .. },
+                } => Some(*req),
+                _ => None,
+            })
+            .expect("the history is written");
+        let out = c.handle(&cib, Event::Written { req, ok: true });
+        assert!(out.contains(&joined), "{out:?}");
+    }
+
     #[test]
     fn transition_keys_are_pacemakers() {
         assert_eq!(transition_key(3, 7, 0, "u"), "3:7:0:u");
