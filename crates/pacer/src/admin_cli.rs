@@ -41,8 +41,15 @@ pub enum ResourceCommand {
     Start { rsc: String },
     /// Stop it and keep it stopped (target-role=Stopped).
     Stop { rsc: String },
-    /// Stop then start (needs the controller; refused on a file).
-    Restart { rsc: String },
+    /// Stop it, wait until it is stopped everywhere, start it again and wait
+    /// until it runs where it ran (crm_resource --restart; needs the running
+    /// cluster, refused on a file).
+    Restart {
+        rsc: String,
+        /// Seconds to wait for the stop, then again for the start.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
     /// Prefer NODE (cli-prefer-RSC); without NODE, ban it from where it runs.
     Move {
         rsc: String,
@@ -226,11 +233,7 @@ pub fn resource(t: Target, cmd: ResourceCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ResourceCommand::Start { rsc } => change(&t, Change::Start { rsc }),
         ResourceCommand::Stop { rsc } => change(&t, Change::Stop { rsc }),
-        ResourceCommand::Restart { rsc } => bail!(
-            "restart of '{rsc}' needs the controller to stop it and report when it is down \
-             before starting it again, which pacer cannot do yet; run `pacer resource stop {rsc}`, \
-             wait until `pacer status` shows it stopped, then `pacer resource start {rsc}`"
-        ),
+        ResourceCommand::Restart { rsc, timeout } => restart(&t, &rsc, timeout),
         ResourceCommand::Move {
             rsc,
             node,
@@ -303,6 +306,64 @@ pub fn resource(t: Target, cmd: ResourceCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Where an instance runs, and whether it is promoted there.
+type Located = (String, bool);
+
+/// crm_resource --restart: target-role=Stopped, wait until no instance is
+/// active, target-role=Started, wait until it is active on as many nodes as
+/// before. Only the running cluster can do it: a file has no controller.
+fn restart(t: &Target, rsc: &str, timeout_s: u64) -> anyhow::Result<ExitCode> {
+    let sock = match source(t) {
+        Source::File(p) => bail!(
+            "restart of '{rsc}' needs a running cluster to stop and start it, and {} is a file; \
+             use `pacer resource stop {rsc}` and `pacer resource start {rsc}` on the file, or \
+             drop --cib/$CIB_file to restart it on the cluster",
+            p.display()
+        ),
+        Source::Cluster(sock) => sock,
+    };
+    let located = |xml: &str| admin::locate(xml, rsc, now_s()).map_err(|e| anyhow::anyhow!("{e}"));
+    let before = located(&crate::status::fetch_cib(&sock)?)?;
+    if before.is_empty() {
+        bail!(
+            "'{rsc}' is not running, so there is nothing to restart; \
+             `pacer resource start {rsc}` starts it"
+        );
+    }
+    let timeout = std::time::Duration::from_secs(timeout_s);
+    let wait =
+        |what: &str, done: &dyn Fn(&[Located]) -> bool| -> anyhow::Result<()> {
+            let start = std::time::Instant::now();
+            loop {
+                let now = located(&crate::status::fetch_cib(&sock)?)?;
+                if done(&now) {
+                    return Ok(());
+                }
+                if start.elapsed() >= timeout {
+                    bail!(
+                    "'{rsc}' did not {what} within {timeout_s}s (now on: {}); see `pacer status`; \
+                     its target-role is left as it is now, `pacer resource start {rsc}` starts it",
+                    if now.is_empty() {
+                        "no node".to_string()
+                    } else {
+                        now.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                    }
+                );
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        };
+    apply_change(t, Change::Stop { rsc: rsc.into() })?;
+    println!("stopping {rsc}");
+    wait("stop", &|now| now.is_empty())?;
+    apply_change(t, Change::Start { rsc: rsc.into() })?;
+    println!("starting {rsc}");
+    wait("start again", &|now| now.len() >= before.len())?;
+    let nodes: Vec<&str> = before.iter().map(|(n, _)| n.as_str()).collect();
+    println!("{rsc} restarted (was on {})", nodes.join(", "));
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn node(t: Target, cmd: NodeCommand) -> anyhow::Result<ExitCode> {

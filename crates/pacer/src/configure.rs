@@ -3,8 +3,12 @@
 //! `load replace|update FILE` reads crm text (like `crm configure load`) and
 //! writes the CIB file atomically after the whole result passed the CIB's
 //! strict checks; `show [xml]` prints the configuration (like `crm configure
-//! show`). The CIB file is `--cib FILE` or `$CIB_file`; a running cluster is
-//! not supported yet.
+//! show`). The CIB is a file (`--cib FILE` or `$CIB_file`) or, without one,
+//! the running cluster (pacerd's control socket; the new configuration is sent
+//! against the version it was made from, so a concurrent change is refused,
+//! not overwritten). `--dry-run` prints the actions the change would cause
+//! (the scheduler run on the current status with the new configuration, as
+//! `crm_simulate` prints them) and changes nothing.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -23,6 +27,9 @@ pub enum Command {
         method: Method,
         /// File in crm syntax (`-` for standard input).
         file: PathBuf,
+        /// Print the actions the change would cause; change nothing.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         target: Target,
     },
@@ -49,9 +56,104 @@ pub enum Format {
 /// Which CIB to work on.
 #[derive(clap::Args, Debug)]
 pub struct Target {
-    /// CIB file to read and write (default: $CIB_file).
+    /// CIB file to read and write (default: $CIB_file; else the running cluster).
     #[arg(long, value_name = "FILE")]
     cib: Option<PathBuf>,
+    /// pacerd's control socket, when no file is named.
+    #[arg(long, default_value = control::DEFAULT_SOCKET)]
+    socket: PathBuf,
+}
+
+impl Target {
+    /// The running cluster behind this control socket.
+    pub fn socket(socket: &Path) -> Target {
+        Target {
+            cib: None,
+            socket: socket.to_path_buf(),
+        }
+    }
+}
+
+/// Where the CIB is.
+enum Source {
+    File(PathBuf),
+    Cluster(PathBuf),
+}
+
+impl Source {
+    fn of(t: &Target) -> Source {
+        match cib_file::resolve(t.cib.as_deref()) {
+            Some(p) => Source::File(p),
+            None => Source::Cluster(t.socket.clone()),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Cluster(_) => "the cluster's CIB".into(),
+        }
+    }
+
+    /// The current CIB, `None` for a file that does not exist yet.
+    fn read(&self) -> anyhow::Result<Option<cib::Cib>> {
+        let text = match self {
+            Source::File(p) => {
+                match cib_file::read(p).with_context(|| format!("reading {}", p.display()))? {
+                    Some(t) => t,
+                    None => return Ok(None),
+                }
+            }
+            Source::Cluster(sock) => crate::status::fetch_cib(sock).context(
+                "no CIB file given (--cib FILE or CIB_file=FILE), so the running cluster's was asked for",
+            )?,
+        };
+        let (cib, warnings) = cib::Cib::from_xml_lenient(&text)
+            .with_context(|| format!("{} is not a readable CIB", self.name()))?;
+        for w in warnings {
+            eprintln!("pacer: warning: {}: {w}", self.name());
+        }
+        Ok(Some(cib))
+    }
+
+    /// Stores `new`, made from `old` (the cluster refuses it if the CIB is no
+    /// longer at `old`'s version).
+    fn write(&self, old: &cib::Cib, new: &cib::Cib) -> anyhow::Result<()> {
+        match self {
+            Source::File(p) => cib_file::write_atomic(p, new.to_xml().as_bytes())
+                .with_context(|| format!("writing {}", p.display())),
+            Source::Cluster(sock) => {
+                let base = replica::ops::Version::of(old);
+                let op = replica::ops::CibOp::ReplaceConfiguration {
+                    cib_xml: new.to_xml(),
+                    base: Some(base),
+                };
+                let mut c = control::Client::connect(sock)?;
+                match c.call(&control::Request::Change { op })? {
+                    control::Response::Done { .. } => Ok(()),
+                    control::Response::Refused { reason } => bail!(
+                        "the cluster refused the new configuration: {reason}; \
+                         nothing was changed (read the configuration again and retry)"
+                    ),
+                    control::Response::Error { message } => bail!("pacerd: {message}"),
+                    other => bail!("pacerd answered {other:?} to a change"),
+                }
+            }
+        }
+    }
+}
+
+/// The actions `new` would cause on the current status, in crm_simulate's
+/// "Transition Summary" layout.
+pub fn preview(new: &cib::Cib) -> String {
+    scheduler::simulation::run(new, now_s()).transition_text()
+}
+
+pub fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
@@ -59,38 +161,20 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Load {
             method,
             file,
+            dry_run,
             target,
-        } => load(method, &file, &target),
+        } => load(method, &file, dry_run, &target),
         Command::Show { format, target } => show(format, &target),
     }
 }
 
-fn cib_path(target: &Target) -> anyhow::Result<PathBuf> {
-    match cib_file::resolve(target.cib.as_deref()) {
-        Some(p) => Ok(p),
-        None => bail!(
-            "no CIB to work on: pass --cib FILE or set CIB_file=FILE \
-             (working on a running cluster's CIB is not supported yet)"
-        ),
-    }
-}
-
-fn read_cib(path: &Path) -> anyhow::Result<Option<cib::Cib>> {
-    let Some(text) = cib_file::read(path).with_context(|| format!("reading {}", path.display()))?
-    else {
-        return Ok(None);
-    };
-    let (cib, warnings) = cib::Cib::from_xml_lenient(&text)
-        .with_context(|| format!("{} is not a readable CIB", path.display()))?;
-    for w in warnings {
-        eprintln!("pacer: warning: {}: {w}", path.display());
-    }
-    Ok(Some(cib))
-}
-
-fn load(method: Method, file: &Path, target: &Target) -> anyhow::Result<ExitCode> {
-    let path = cib_path(target)?;
-    let (text, source) = if file == Path::new("-") {
+pub fn load(
+    method: Method,
+    file: &Path,
+    dry_run: bool,
+    target: &Target,
+) -> anyhow::Result<ExitCode> {
+    let (text, name) = if file == Path::new("-") {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
@@ -101,35 +185,50 @@ fn load(method: Method, file: &Path, target: &Target) -> anyhow::Result<ExitCode
             std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         (s, file.display().to_string())
     };
-    let existing = read_cib(&path)?;
+    load_text(method, &text, &name, dry_run, target)
+}
+
+/// Loads crm text (`name` says where it came from) into the target.
+pub fn load_text(
+    method: Method,
+    text: &str,
+    name: &str,
+    dry_run: bool,
+    target: &Target,
+) -> anyhow::Result<ExitCode> {
+    let src = Source::of(target);
+    let existing = src.read()?;
     let created = existing.is_none();
     let old = existing.unwrap_or_else(crmsh::empty_cib);
     let method = match method {
         Method::Replace => crmsh::Method::Replace,
         Method::Update => crmsh::Method::Update,
     };
-    let mut new = match crmsh::load(&old, &text, method) {
+    let mut new = match crmsh::load(&old, text, method) {
         Ok(c) => c,
-        Err(e) => bail!("{source}: {e}; {} was not changed", path.display()),
+        Err(e) => bail!("{name}: {e}; {} was not changed", src.name()),
     };
     let changed = new.configuration != old.configuration;
+    if dry_run {
+        print!("{}", preview(&new));
+        return Ok(ExitCode::SUCCESS);
+    }
     if !changed && !created {
-        eprintln!("pacer: nothing to change in {}", path.display());
+        eprintln!("pacer: nothing to change in {}", src.name());
         return Ok(ExitCode::SUCCESS);
     }
     if changed {
         new.epoch = old.epoch.saturating_add(1);
         new.num_updates = 0;
     }
-    cib_file::write_atomic(&path, new.to_xml().as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
+    src.write(&old, &new)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn show(format: Option<Format>, target: &Target) -> anyhow::Result<ExitCode> {
-    let path = cib_path(target)?;
-    let Some(cib) = read_cib(&path)? else {
-        bail!("{} does not exist", path.display());
+    let src = Source::of(target);
+    let Some(cib) = src.read()? else {
+        bail!("{} does not exist", src.name());
     };
     match format {
         None => print!("{}", crmsh::show(&cib.configuration)),

@@ -104,6 +104,14 @@ pub enum Command {
     /// A fence agent for lab nodes (fence-agent protocol on stdin, or -o ACTION -n nI);
     /// the fence_pacer_lab script runs it.
     Fence(fence::Args),
+    /// Bring up a 3-node lab (unless up), load examples/lab-demo.crm, wait
+    /// until it has settled and show `pacer status`.
+    Demo {
+        #[command(flatten)]
+        args: crate::demo::Args,
+        #[command(flatten)]
+        lab: LabDir,
+    },
     /// Benchmarks on a fresh lab (not tests: they print figures).
     #[command(subcommand)]
     Bench(Bench),
@@ -227,6 +235,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             Lab::new(lab.dir).heal()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Demo { args, lab } => crate::demo::run(Lab::new(lab.dir), args),
         Command::Fence(args) => fence::run(args),
         Command::Reap { pidfile, command } => reap(&pidfile, &command),
         Command::Bench(b) => bench(b),

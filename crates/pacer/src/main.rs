@@ -11,6 +11,7 @@ mod bench;
 mod cib_file;
 mod cluster;
 mod configure;
+mod demo;
 mod lab;
 mod simulate;
 mod status;

@@ -34,6 +34,21 @@ pub struct Args {
     pub socket: PathBuf,
 }
 
+impl Args {
+    /// `pacer status` of the cluster behind this control socket.
+    pub fn socket(socket: PathBuf) -> Args {
+        Args {
+            cib: None,
+            inactive: false,
+            failcounts: false,
+            one_shot: true,
+            json: false,
+            membership: false,
+            socket,
+        }
+    }
+}
+
 pub fn fetch(socket: &std::path::Path) -> anyhow::Result<control::Status> {
     let mut c = control::Client::connect(socket)?;
     match c.call(&control::Request::Status)? {

@@ -84,6 +84,6 @@ fn a_refused_change_leaves_the_file_alone() {
         "pacer: no resource 'nope' in the configuration; `pacer configure show` lists them\n"
     );
     let o = pacer(&f, &["resource", "restart", "ip"]);
-    assert!(text(&o.stderr).contains("needs the controller"));
+    assert!(text(&o.stderr).contains("needs a running cluster"));
     assert_eq!(std::fs::read(&f).expect("read"), before);
 }

@@ -117,10 +117,10 @@ fn cib_file_environment_variable_is_used() {
 
 #[test]
 fn no_cib_is_a_clear_error() {
-    let out = run(pacer().args(["configure", "show"]));
+    let out = run(pacer().args(["configure", "show", "--socket", "/nonexistent/pacer.sock"]));
     assert!(!out.status.success());
     assert!(
-        text(&out.stderr).contains("--cib FILE or set CIB_file"),
+        text(&out.stderr).contains("--cib FILE or CIB_file=FILE"),
         "{}",
         text(&out.stderr)
     );
@@ -246,5 +246,47 @@ fn load_reads_standard_input() {
     }
     ok(&child.wait_with_output().expect("wait"));
     assert!(show(&cib).contains("location web-prefers-node1 web 100: node1"));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// `load --dry-run` prints the Transition Summary the real crm_simulate
+/// prints for the CIB the load would make, and changes nothing.
+#[test]
+fn dry_run_prints_the_transition_crm_simulate_prints() {
+    let d = scratch("dry-run");
+    let cib = d.join("cib.xml");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/web-cluster.xml");
+    std::fs::copy(&example, &cib).expect("copy the example");
+    let change = write(
+        &d,
+        "change.crm",
+        "primitive extra ocf:pacemaker:Dummy op monitor interval=10s\n\
+         location extra-not-bravo extra -inf: bravo\n",
+    );
+    let before = std::fs::read(&cib).expect("cib");
+    let out = ok(&run(pacer()
+        .args(["configure", "load", "--dry-run", "update"])
+        .arg(&change)
+        .arg("--cib")
+        .arg(&cib)));
+    assert_eq!(std::fs::read(&cib).expect("cib"), before, "a dry run wrote");
+    // The same load for real, then crm_simulate on the result.
+    ok(&load(&cib, "update", &change));
+    let sim = Command::new("crm_simulate")
+        .arg("-S")
+        .arg("-x")
+        .arg(&cib)
+        .output()
+        .expect("run crm_simulate (Debian pacemaker-cli-utils)");
+    let sim = text(&sim.stdout);
+    let start = sim
+        .find("Transition Summary:")
+        .expect("crm_simulate's summary");
+    let end = sim[start..]
+        .find("\n\n")
+        .map(|e| start + e + 1)
+        .unwrap_or(sim.len());
+    assert_eq!(out, &sim[start..end]);
+    assert!(out.contains("extra"), "{out}");
     let _ = std::fs::remove_dir_all(&d);
 }
