@@ -33,6 +33,16 @@ pub enum Command {
         #[command(flatten)]
         target: Target,
     },
+    /// Edit the configuration in crm syntax with $EDITOR: the edited text is
+    /// checked, the actions it would cause are shown, and it is committed
+    /// (after y, or with --yes) against the version that was read.
+    Edit {
+        /// Commit without asking.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        target: Target,
+    },
     /// Print the configuration in crm shell syntax, or as XML with `xml`.
     Show {
         /// `xml` prints the CIB's configuration as XML.
@@ -116,12 +126,27 @@ impl Source {
         Ok(Some(cib))
     }
 
-    /// Stores `new`, made from `old` (the cluster refuses it if the CIB is no
-    /// longer at `old`'s version).
+    /// Stores `new`, made from `old`; refused if the CIB is no longer at
+    /// `old`'s version (someone changed it meanwhile).
     fn write(&self, old: &cib::Cib, new: &cib::Cib) -> anyhow::Result<()> {
         match self {
-            Source::File(p) => cib_file::write_atomic(p, new.to_xml().as_bytes())
-                .with_context(|| format!("writing {}", p.display())),
+            Source::File(p) => {
+                if let Some(now) = self.read()? {
+                    let (was, is) = (
+                        replica::ops::Version::of(old),
+                        replica::ops::Version::of(&now),
+                    );
+                    if was != is {
+                        bail!(
+                            "{} changed from version {was} to {is} since it was read; \
+                             nothing was written (run the command again on the new version)",
+                            p.display()
+                        );
+                    }
+                }
+                cib_file::write_atomic(p, new.to_xml().as_bytes())
+                    .with_context(|| format!("writing {}", p.display()))
+            }
             Source::Cluster(sock) => {
                 let base = replica::ops::Version::of(old);
                 let op = replica::ops::CibOp::ReplaceConfiguration {
@@ -165,6 +190,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             target,
         } => load(method, &file, dry_run, &target),
         Command::Show { format, target } => show(format, &target),
+        Command::Edit { yes, target } => edit(yes, &target),
     }
 }
 
@@ -222,6 +248,82 @@ pub fn load_text(
         new.num_updates = 0;
     }
     src.write(&old, &new)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `configure edit`: $EDITOR (else $VISUAL, else vi) on the crm text; the
+/// result is loaded as `load replace` would, previewed and committed against
+/// the version read.
+fn edit(yes: bool, target: &Target) -> anyhow::Result<ExitCode> {
+    let src = Source::of(target);
+    let Some(old) = src.read()? else {
+        bail!(
+            "{} does not exist; `pacer configure load replace FILE` creates it",
+            src.name()
+        );
+    };
+    let text = crmsh::show(&old.configuration);
+    let dir = std::env::temp_dir().join(format!("pacer-edit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let file = dir.join("configuration.crm");
+    std::fs::write(&file, &text).with_context(|| format!("writing {}", file.display()))?;
+    let editor = std::env::var("EDITOR")
+        .or_else(|_| std::env::var("VISUAL"))
+        .unwrap_or_else(|_| "vi".into());
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&file)
+        .status()
+        .with_context(|| format!("running the editor {editor:?}"))?;
+    if !status.success() {
+        bail!(
+            "the editor {editor:?} failed ({status}); nothing was changed (the text is in {})",
+            file.display()
+        );
+    }
+    let edited =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let keep = format!("your text is kept in {}", file.display());
+    if edited == text {
+        let _ = std::fs::remove_dir_all(&dir);
+        eprintln!("pacer: no changes");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut new = match crmsh::load(&old, &edited, crmsh::Method::Replace) {
+        Ok(c) => c,
+        Err(e) => {
+            bail!("{e}; nothing was changed ({keep}; `pacer configure load replace` it once fixed)")
+        }
+    };
+    if new.configuration == old.configuration {
+        let _ = std::fs::remove_dir_all(&dir);
+        eprintln!("pacer: no changes");
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", preview(&new));
+    if !yes {
+        use std::io::Write as _;
+        print!("Commit? [y/N] ");
+        std::io::stdout()
+            .flush()
+            .context("writing to standard output")?;
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .context("reading the answer")?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("pacer: not committed; {keep}");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    new.epoch = old.epoch.saturating_add(1);
+    new.num_updates = 0;
+    src.write(&old, &new)
+        .with_context(|| format!("not committed; {keep}"))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("pacer: committed");
     Ok(ExitCode::SUCCESS)
 }
 

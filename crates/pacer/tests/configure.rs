@@ -290,3 +290,100 @@ fn dry_run_prints_the_transition_crm_simulate_prints() {
     assert!(out.contains("extra"), "{out}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// An editor script for `configure edit`: runs `script` with the file as $1.
+fn editor(dir: &Path, name: &str, script: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, format!("#!/bin/sh\nset -e\n{script}\n")).expect("write editor");
+    let mut perms = std::fs::metadata(&p).expect("editor").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&p, perms).expect("chmod editor");
+    p
+}
+
+fn edit(cib: &Path, editor: &Path, args: &[&str], answer: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = pacer()
+        .args(["configure", "edit", "--cib"])
+        .arg(cib)
+        .args(args)
+        .env("EDITOR", editor)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run pacer");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answer.as_bytes())
+        .expect("answer");
+    child.wait_with_output().expect("pacer output")
+}
+
+#[test]
+fn edit_previews_asks_and_commits() {
+    let d = scratch("edit");
+    let cib = d.join("cib.xml");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/web-cluster.xml");
+    std::fs::copy(&example, &cib).expect("copy the example");
+    let add = editor(
+        &d,
+        "add.sh",
+        "printf 'primitive extra ocf:pacemaker:Dummy\\nlocation extra-not-bravo extra -inf: bravo\\n' >> \"$1\"",
+    );
+    let before = std::fs::read(&cib).expect("cib");
+    // Answered no: previewed, nothing written.
+    let out = edit(&cib, &add, &[], "n\n");
+    assert!(!out.status.success());
+    let said = text(&out.stdout);
+    assert!(said.starts_with("Transition Summary:\n"), "{said}");
+    assert!(said.contains("Start      extra"), "{said}");
+    assert!(said.ends_with("Commit? [y/N] "), "{said}");
+    assert_eq!(std::fs::read(&cib).expect("cib"), before);
+    // Answered yes: committed, epoch bumped.
+    let out = edit(&cib, &add, &[], "y\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(conf(&cib).resources.iter().any(|r| r.id() == "extra"));
+    // Invalid text: refused, file unchanged.
+    let bad = editor(
+        &d,
+        "bad.sh",
+        "echo 'colocation c1 inf: no-such-rsc' >> \"$1\"",
+    );
+    let now = std::fs::read(&cib).expect("cib");
+    let out = edit(&cib, &bad, &["--yes"], "");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("nothing was changed"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&cib).expect("cib"), now);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn edit_is_refused_when_the_cib_changed_meanwhile() {
+    let d = scratch("edit-conflict");
+    let cib = d.join("cib.xml");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/web-cluster.xml");
+    std::fs::copy(&example, &cib).expect("copy the example");
+    // The "editor" changes the CIB behind the edit's back, then edits.
+    let racing = editor(
+        &d,
+        "race.sh",
+        &format!(
+            "{} property set --cib {} no-quorum-policy freeze >/dev/null\necho 'primitive extra ocf:pacemaker:Dummy' >> \"$1\"",
+            env!("CARGO_BIN_EXE_pacer"),
+            cib.display()
+        ),
+    );
+    let out = edit(&cib, &racing, &["--yes"], "");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("changed from version"), "{err}");
+    assert!(!conf(&cib).resources.iter().any(|r| r.id() == "extra"));
+    let _ = std::fs::remove_dir_all(&d);
+}
