@@ -818,8 +818,11 @@ fn resources_and_fencing(lab: &Lab) {
             Err(format!("fail count {fc}, failed actions {failed:?}"))
         }
     });
-    lab.until("svc probed again on its node after cleanup", || {
-        let probes = log_times(&lab.log(p), since, &["event=op svc_monitor_0 "]);
+    // The node records a result after the cleanup (the re-probe, or the
+    // first result of a monitor the recovery had already asked for) and
+    // does not write the failure back with it.
+    lab.until("a result of svc recorded on its node after cleanup", || {
+        let probes = log_times(&lab.log(p), since, &["event=op svc_monitor_"]);
         if probes.is_empty() {
             Err("no probe result yet".into())
         } else {
