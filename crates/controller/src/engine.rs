@@ -199,6 +199,13 @@ struct Dc {
     /// Writes that must be in the CIB before the next transition (fenced
     /// former DCs).
     before_run: BTreeSet<u64>,
+    /// The last graph's `recheck-by` (epoch seconds): when the next failure
+    /// expires (or a date rule changes).
+    recheck_by_s: Option<i64>,
+    /// Run the scheduler again at this time if nothing else did
+    /// (`cluster-recheck-interval`, or sooner `recheck-by`); set whenever
+    /// the DC becomes idle, as Pacemaker's recheck timer.
+    recheck_at_ms: Option<u64>,
 }
 
 pub struct Controller {
@@ -294,6 +301,31 @@ fn duration_ms(text: &str, default_ms: u64) -> u64 {
     cib::value::parse_duration_ms(text).unwrap_or(default_ms)
 }
 
+/// `cluster-recheck-interval`'s default.
+pub const RECHECK_INTERVAL_MS_DEFAULT: u64 = 15 * 60_000;
+
+/// When an idle DC runs the scheduler again, as Pacemaker's
+/// `controld_start_recheck_timer`: after `cluster-recheck-interval`, or at
+/// the graph's `recheck-by` if sooner (half a second if already past).
+/// An interval of 0 disables rechecks, `recheck-by` included (Pacemaker's
+/// quirk: the sooner of the two is taken against the interval).
+fn recheck_at_ms(cib: &Cib, recheck_by_s: Option<i64>, now_ms: u64) -> Option<u64> {
+    let interval_ms = replica::ops::cluster_property(cib, "cluster-recheck-interval")
+        .and_then(|v| cib::value::parse_duration_ms(&v))
+        .unwrap_or(RECHECK_INTERVAL_MS_DEFAULT);
+    let mut period_ms = interval_ms;
+    if let Some(by) = recheck_by_s.filter(|b| *b > 0) {
+        let diff_s = by - (now_ms / 1000) as i64;
+        let until_ms = if diff_s < 1 {
+            500
+        } else {
+            diff_s as u64 * 1000
+        };
+        period_ms = period_ms.min(until_ms);
+    }
+    (period_ms > 0).then(|| now_ms + period_ms)
+}
+
 impl Controller {
     pub fn new(cfg: ControllerConfig) -> Self {
         let me_name = cfg.cluster.name_of(cfg.me);
@@ -362,6 +394,7 @@ impl Controller {
             Event::Tick { now_ms } => {
                 self.now_ms = self.now_ms.max(now_ms);
                 self.check_timeouts(cib, &mut out);
+                self.check_recheck(&mut out);
             }
             Event::Notice(n) => self.on_notice(cib, n, &mut out),
             Event::Written { req, ok } => self.on_written(cib, req, ok, &mut out),
@@ -1133,6 +1166,28 @@ impl Controller {
         }
     }
 
+    /// The recheck time came with the DC idle: run the scheduler again
+    /// (failures may have expired, date rules changed).
+    fn check_recheck(&mut self, out: &mut Vec<Command>) {
+        let now = self.now_ms;
+        let Some(d) = self.dc_state.as_mut() else {
+            return;
+        };
+        if d.current.is_some() || !d.recheck_at_ms.is_some_and(|at| at <= now) {
+            return;
+        }
+        d.recheck_at_ms = None;
+        if !d.needs_run {
+            d.needs_run = true;
+            out.push(Command::Log(format!(
+                "cluster recheck{}",
+                d.recheck_by_s
+                    .map(|by| format!(" (recheck-by {by})"))
+                    .unwrap_or_default()
+            )));
+        }
+    }
+
     fn check_timeouts(&mut self, cib: &Cib, out: &mut Vec<Command>) {
         let now = self.now_ms;
         let mut records = Vec::new();
@@ -1268,6 +1323,7 @@ impl Controller {
                 };
                 out.push(Command::Log(line));
                 d.current = None;
+                d.recheck_at_ms = recheck_at_ms(cib, d.recheck_by_s, self.now_ms);
             }
             let joined = self.members.iter().all(|m| d.joined.contains_key(m))
                 || self.now_ms >= d.join_deadline_ms;
@@ -1283,7 +1339,10 @@ impl Controller {
             d.counter += 1;
             let id = d.counter;
             let (graph, summary) = compute(cib, self.now_ms);
+            d.recheck_by_s = graph.recheck_by;
+            d.recheck_at_ms = None;
             if graph.synapses.is_empty() {
+                d.recheck_at_ms = recheck_at_ms(cib, d.recheck_by_s, self.now_ms);
                 return;
             }
             out.push(Command::Log(format!(
@@ -1793,6 +1852,35 @@ mod tests {
             .expect("the history is written");
         let out = c.handle(&cib, Event::Written { req, ok: true });
         assert!(out.contains(&joined), "{out:?}");
+    }
+
+    #[test]
+    fn recheck_is_the_sooner_of_interval_and_recheck_by() {
+        let cib = |opt: &str| {
+            Cib::from_xml(&format!(
+                r#"<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9"><configuration><crm_config><cluster_property_set id="o">{opt}</cluster_property_set></crm_config><nodes/><resources/><constraints/></configuration><status/></cib>"#
+            ))
+            .expect("test CIB")
+        };
+        let now = 1_000_000_500;
+        let plain = cib("");
+        // Default interval: 15 min.
+        assert_eq!(recheck_at_ms(&plain, None, now), Some(now + 900_000));
+        // recheck-by 60 s ahead (in whole seconds from now's second).
+        assert_eq!(
+            recheck_at_ms(&plain, Some(1_000_060), now),
+            Some(now + 60_000)
+        );
+        // Already past: half a second.
+        assert_eq!(recheck_at_ms(&plain, Some(999_000), now), Some(now + 500));
+        let short = cib(r#"<nvpair id="r" name="cluster-recheck-interval" value="30s"/>"#);
+        assert_eq!(
+            recheck_at_ms(&short, Some(1_000_060), now),
+            Some(now + 30_000)
+        );
+        // 0 disables rechecks, recheck-by included (as Pacemaker).
+        let off = cib(r#"<nvpair id="r" name="cluster-recheck-interval" value="0"/>"#);
+        assert_eq!(recheck_at_ms(&off, Some(1_000_060), now), None);
     }
 
     #[test]

@@ -61,6 +61,15 @@ pub struct Options {
     /// the chaotic phase.
     pub op_fail_percent: u64,
     pub net: SimConfig,
+    /// The configuration every node starts with ([`SIM_CIB`] or a variant
+    /// of it: the end checks expect its resources).
+    pub cib: String,
+    /// Scripted resource deaths: (time, resource, node) — the resource's
+    /// process dies there at that time, if it runs there.
+    pub deaths: Vec<(u64, String, NodeId)>,
+    /// Clean up every fail count after the chaotic phase (`crm_resource
+    /// --cleanup`), so that bans from failures do not keep resources off.
+    pub cleanup: bool,
 }
 
 impl Options {
@@ -71,6 +80,9 @@ impl Options {
             fault_every_ms: 3_000,
             op_fail_percent: 3,
             net: SimConfig::default(),
+            cib: SIM_CIB.to_string(),
+            deaths: Vec::new(),
+            cleanup: true,
         }
     }
 }
@@ -85,6 +97,8 @@ pub struct Report {
     pub end_ms: u64,
     pub final_version: String,
     pub final_digest: String,
+    /// Every start asked for: (time, resource, node).
+    pub starts: Vec<(u64, String, NodeId)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -166,7 +180,7 @@ impl World {
         let nodes: Vec<NodeInfo> = (1..=3).map(|i| NodeInfo::new(i, format!("n{i}"))).collect();
         let cluster = ClusterConfig::new(nodes);
         let net = SimNet::new(cluster.clone(), opts.net.clone(), opts.seed);
-        let disk = match cib::Cib::from_xml(SIM_CIB) {
+        let disk = match cib::Cib::from_xml(&opts.cib) {
             Ok(c) => c.to_xml(),
             Err(_) => replica::ops::empty_cib_xml(),
         };
@@ -408,6 +422,9 @@ impl World {
                                     "n{n} exec {} {} {}",
                                     req.rsc_id, req.action, req.interval_ms
                                 ));
+                                if req.action == "start" {
+                                    self.report.starts.push((now, req.rsc_id.clone(), n));
+                                }
                                 if req.action == "start" && SINGLE.contains(&req.rsc_id.as_str()) {
                                     let ghost = self
                                         .ghosts
@@ -668,15 +685,24 @@ impl World {
                     .map(|(id, _)| id.clone())
                     .collect();
                 if let Some(id) = self.rng.pick(&running).cloned() {
-                    if let Some(r) = node.exec.rscs.get_mut(&id) {
-                        r.running = false;
-                        r.promoted = false;
-                    }
-                    self.trace(format!("{id} dies on n{n}"));
+                    self.kill_rsc(n, &id);
                 }
             }
         }
         Ok(())
+    }
+
+    /// A resource's process dies on node `n` (if it runs there); its next
+    /// monitor fails.
+    fn kill_rsc(&mut self, n: NodeId, id: &str) {
+        let Some(r) = self.nodes.get_mut(&n).and_then(|s| s.exec.rscs.get_mut(id)) else {
+            return;
+        };
+        if r.running {
+            r.running = false;
+            r.promoted = false;
+            self.trace(format!("{id} dies on n{n}"));
+        }
     }
 
     fn heal_all(&mut self) -> Result<(), String> {
@@ -878,7 +904,7 @@ impl World {
 
     fn settled(&self) -> bool {
         !self.chaos
-            && self.cleanup == Cleanup::Done
+            && (self.cleanup == Cleanup::Done || !self.opts.cleanup)
             // Every recurring monitor has run since the last fault.
             && self.now() >= self.opts.chaos_ms + MONITOR_MS_MAX
             && self.net.quiet()
@@ -905,7 +931,11 @@ impl World {
                 self.heal_all()?;
                 next_fault = None;
             }
-            if !self.chaos {
+            while let Some(i) = self.opts.deaths.iter().position(|d| d.0 <= now) {
+                let (_, id, n) = self.opts.deaths.remove(i);
+                self.kill_rsc(n, &id);
+            }
+            if !self.chaos && self.opts.cleanup {
                 match self.cleanup {
                     Cleanup::NotYet if now >= self.opts.chaos_ms + 3_000 => self.send_cleanup()?,
                     Cleanup::Sent(_, at) if now >= at + 2_000 => self.send_cleanup()?,
@@ -940,6 +970,7 @@ impl World {
                 self.nodes.values().filter_map(|s| s.reboot_at).min(),
                 Some(self.next_tick),
                 self.chaos.then_some(self.opts.chaos_ms),
+                self.opts.deaths.iter().map(|d| d.0).min(),
             ];
             let Some(t) = candidates
                 .iter()

@@ -8,7 +8,7 @@
 //! - `PACER_SIM_SEED=N cargo test -p controller --test sim replay -- --nocapture`:
 //!   one run again, with its report.
 
-use controller::sim::{run, Options};
+use controller::sim::{run, Options, SIM_CIB};
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
@@ -61,16 +61,101 @@ fn same_seed_same_run() {
     assert_eq!(a, b);
 }
 
+/// [`SIM_CIB`] with `ip` preferring n1, failing over at its first failure
+/// (`migration-threshold=1`) and forgetting failures after 60 s
+/// (`failure-timeout=60s`); `extra_options` go into the cluster options.
+fn failure_timeout_cib(extra_options: &str) -> String {
+    SIM_CIB
+        .replace(
+            r#"<primitive id="ip" class="ocf" provider="heartbeat" type="Dummy">"#,
+            r#"<primitive id="ip" class="ocf" provider="heartbeat" type="Dummy">
+        <meta_attributes id="ip-meta">
+          <nvpair id="ip-meta-mt" name="migration-threshold" value="1"/>
+          <nvpair id="ip-meta-ft" name="failure-timeout" value="60s"/>
+        </meta_attributes>"#,
+        )
+        .replace(
+            "<constraints>",
+            r#"<constraints>
+      <rsc_location id="ip-prefers-n1" rsc="ip" node="n1" score="100"/>"#,
+        )
+        .replace(
+            "</cluster_property_set>",
+            &format!("{extra_options}</cluster_property_set>"),
+        )
+}
+
+/// ip dies on n1 at 20 s, with no other fault; the run lasts 120 s.
+fn failure_timeout_run(cib: String) -> Vec<(u64, u32)> {
+    let mut o = Options::new(7);
+    o.fault_every_ms = 0;
+    o.op_fail_percent = 0;
+    o.chaos_ms = 120_000;
+    o.cleanup = false;
+    o.cib = cib;
+    o.deaths = vec![(20_000, "ip".into(), 1)];
+    let r = run(o).unwrap_or_else(|e| panic!("{e}"));
+    r.starts
+        .iter()
+        .filter(|(_, rsc, _)| rsc == "ip")
+        .map(|(t, _, n)| (*t, *n))
+        .collect()
+}
+
+#[test]
+fn failure_timeout_lets_a_resource_back_after_expiry() {
+    let starts = failure_timeout_run(failure_timeout_cib(""));
+    let [(t0, n0), (t1, n1), (t2, n2)] = starts[..] else {
+        panic!("ip should start on n1, move away, come back: {starts:?}");
+    };
+    assert_eq!((n0, n2), (1, 1), "{starts:?}");
+    assert_ne!(n1, 1, "{starts:?}");
+    assert!(t0 < 20_000 && (20_000..32_000).contains(&t1), "{starts:?}");
+    // Back once the failure (recorded just before the move) expired: the
+    // recheck at the graph's recheck-by, not the 15 min interval.
+    assert!(
+        (t1 + 59_000..t1 + 64_000).contains(&t2),
+        "ip came back at {t2} ms, moved at {t1} ms: {starts:?}"
+    );
+}
+
+#[test]
+fn no_recheck_when_the_interval_is_zero() {
+    // Pacemaker's quirk: cluster-recheck-interval=0 disables rechecks,
+    // recheck-by included; nothing else happens, so ip stays away.
+    let cib = failure_timeout_cib(
+        r#"<nvpair id="opt-recheck" name="cluster-recheck-interval" value="0"/>"#,
+    );
+    let starts = failure_timeout_run(cib);
+    assert_eq!(starts.len(), 2, "{starts:?}");
+    assert_ne!(starts[1].1, 1, "{starts:?}");
+}
+
 #[test]
 #[ignore = "thousands of seeds: run explicitly (see the file's docs)"]
 fn many() {
     let count = env_u64("PACER_SIM_SEEDS").unwrap_or(2_000);
     let base = env_u64("PACER_SIM_BASE").unwrap_or(100_000);
     let start = std::time::Instant::now();
-    seeds(base, count);
+    // Every seed runs; each failure prints its first lines (seed, what,
+    // replay command) at once, and the test fails at the end with the count.
+    let mut failed = Vec::new();
+    for seed in base..base + count {
+        if let Err(e) = run(Options::new(seed)) {
+            println!("{}", e.lines().take(2).collect::<Vec<_>>().join("\n"));
+            failed.push(seed);
+        }
+    }
+    let s = start.elapsed().as_secs_f64();
     println!(
-        "{count} seeds: ok in {:.1} s",
-        start.elapsed().as_secs_f64()
+        "{count} seeds in {s:.1} s ({:.1} seeds/s): {} failed {failed:?}",
+        count as f64 / s,
+        failed.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "{} of {count} seeds failed",
+        failed.len()
     );
 }
 

@@ -48,6 +48,18 @@ pub struct ClusterState {
     /// Actions the history already requires (stops of failed resources,
     /// fencing, fail-count clearing); the scheduler starts from these.
     pub implied: Vec<ImpliedAction>,
+    /// Earliest time (epoch seconds, 0: none) the result may change by
+    /// itself: the next unexpired failure's expiry (`pe__update_recheck_time`).
+    pub recheck_by: i64,
+}
+
+impl ClusterState {
+    /// `pe__update_recheck_time`: keep the earliest future recheck time.
+    pub fn update_recheck(&mut self, recheck: i64) {
+        if recheck > self.now && (self.recheck_by == 0 || self.recheck_by > recheck) {
+            self.recheck_by = recheck;
+        }
+    }
 }
 
 /// Cluster options (`crm_config`) that unpacking and printing depend on.

@@ -323,6 +323,7 @@ impl<'a> Ws<'a> {
         // Until assignment (`apply_placement`) the top-level order is
         // unpacking's.
         let top = st.top.clone();
+        let recheck_by = st.recheck_by;
         Ws {
             cib,
             pl,
@@ -332,7 +333,7 @@ impl<'a> Ws<'a> {
             actions: Vec::new(),
             singletons: HashMap::new(),
             orders: Vec::new(),
-            recheck_by: 0,
+            recheck_by,
             ix: crate::unpack::nvsets::IdIndex::build(cib),
             digest_cache: HashMap::new(),
             param_checks: Vec::new(),

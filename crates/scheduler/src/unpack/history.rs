@@ -674,7 +674,14 @@ impl<'a> Unpacker<'a> {
                 {
                     expired = true;
                 }
-                unexpired_fail_count = self.failcount(nid, rsc, true, Some(op)).0;
+                let (count, last_failure) = self.failcount(nid, rsc, true, Some(op));
+                unexpired_fail_count = count;
+                // Run again when the latest failure expires (the timeout
+                // read after the count: a blocking failure voids it).
+                let recheck = last_failure + self.st.rsc(rsc).failure_timeout_s + 1;
+                if count > 0 && now < recheck {
+                    self.st.update_recheck(recheck);
+                }
             }
         }
         let mut clear_reason = None;
