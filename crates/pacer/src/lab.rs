@@ -1221,6 +1221,7 @@ exec {pacer} lab reap --pidfile {d}/pacerd.pid {pacerd} --cib {d}/cib.xml >> {d}
     pub fn exec(&self, i: u32, command: &[String]) -> anyhow::Result<ExitCode> {
         const PACER_COMMANDS: &[&str] = &[
             "status",
+            "mon",
             "cluster",
             "configure",
             "simulate",

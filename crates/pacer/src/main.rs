@@ -13,6 +13,7 @@ mod cluster;
 mod configure;
 mod demo;
 mod lab;
+mod mon;
 mod simulate;
 mod status;
 mod verify;
@@ -39,6 +40,8 @@ enum Command {
     Agent(agent::Command),
     /// The cluster's status as crm_mon -1 shows it (from pacerd or a CIB file).
     Status(status::Args),
+    /// A live status view, redrawn whenever the CIB changes; q or Ctrl-C quits.
+    Mon(mon::MonArgs),
     /// Start, stop, move, ban, clear, clean up and locate resources (like crm_resource).
     Resource(admin_cli::ResourceArgs),
     /// Standby, maintenance and attributes of nodes (like crm_standby, crm_attribute -N).
@@ -73,6 +76,7 @@ fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(args),
         Command::Configure(cmd) => configure::run(cmd),
         Command::Status(args) => status::run(args),
+        Command::Mon(args) => mon::run(args),
         Command::Resource(a) => admin_cli::resource(a.target, a.cmd),
         Command::Node(a) => admin_cli::node(a.target, a.cmd),
         Command::Property(a) => admin_cli::property(a.target, a.cmd),

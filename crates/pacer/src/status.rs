@@ -84,6 +84,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print!("{}", render(&s));
         return Ok(ExitCode::SUCCESS);
     }
+    print!("{}", text(&args)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `pacer status` prints for these arguments (not `--membership`).
+pub fn text(args: &Args) -> anyhow::Result<String> {
     let xml = load_cib(args.cib.as_deref(), &args.socket)?;
     let (cib, _warnings) = cib::Cib::from_xml_lenient(&xml).context("the CIB cannot be read")?;
     let now = std::time::SystemTime::now()
@@ -93,11 +99,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let st = scheduler::unpack(&cib, now);
     if args.json {
         let v = scheduler::mon::to_json(&cib, &st);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).context("encoding the status")?
-        );
-        return Ok(ExitCode::SUCCESS);
+        let mut t = serde_json::to_string_pretty(&v).context("encoding the status")?;
+        t.push('\n');
+        return Ok(t);
     }
     let opts = scheduler::mon::MonOptions {
         inactive: args.inactive,
@@ -105,8 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         now_s: now,
         utc_offset_s: chrono::Local::now().offset().local_minus_utc(),
     };
-    print!("{}", scheduler::mon::render(&cib, &st, &opts));
-    Ok(ExitCode::SUCCESS)
+    Ok(scheduler::mon::render(&cib, &st, &opts))
 }
 
 /// The membership layer's view in crm_mon's layout: DC, quorum, CIB version, nodes.

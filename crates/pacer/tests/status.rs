@@ -65,3 +65,85 @@ fn json_has_the_documented_shape() {
     assert_eq!(v["failcounts"][0]["fail_count"], 2);
     assert_eq!(v["failed_actions"][0]["key"], "apache_monitor_10000");
 }
+
+/// `pacer mon --cib FILE`: the status drawn at once, drawn again when the
+/// file changes, `q` quits.
+#[test]
+fn mon_redraws_on_change_and_quits_on_q() {
+    use std::io::{Read as _, Write as _};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let scratch = std::env::temp_dir().join(format!("pacer-mon-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    let cib = scratch.join("cib.xml");
+    std::fs::copy(dir().join("three-nodes.xml"), &cib).expect("copy fixture");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pacer"))
+        .env_remove("CIB_file")
+        .args(["mon", "--cib"])
+        .arg(&cib)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run pacer mon");
+    let seen = Arc::new(Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().expect("stdout");
+    let s2 = Arc::clone(&seen);
+    let reader = std::thread::spawn(move || {
+        let mut b = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut b) {
+            s2.lock()
+                .expect("lock")
+                .push_str(&String::from_utf8_lossy(&b[..n]));
+        }
+    });
+    let wait_for = |what: &str, screens: usize| {
+        let t = Instant::now();
+        loop {
+            let s = seen.lock().expect("lock").clone();
+            if s.matches("\x1b[H\x1b[2J").count() >= screens && s.contains(what) {
+                return s;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "no {what:?} in {s:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_for("Node List:", 1);
+    let node = {
+        let xml = std::fs::read_to_string(&cib).expect("cib");
+        let at = xml.find("<node id=").expect("a node");
+        let rest = &xml[at..];
+        let u = rest.find("uname=\"").expect("uname") + 7;
+        rest[u..u + rest[u..].find('"').expect("end")].to_string()
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_pacer"))
+        .args(["node", "standby", &node, "--cib"])
+        .arg(&cib)
+        .output()
+        .expect("pacer node standby");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_for("standby", 2);
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"q")
+        .expect("q");
+    let t = Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            assert!(st.success());
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "q did not quit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    reader.join().expect("reader");
+    let _ = std::fs::remove_dir_all(&scratch);
+}
