@@ -173,20 +173,57 @@ fn change(t: &Target, c: Change) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Tries of a change against a running cluster whose status moves the
+/// CIB's version between the read and the commit.
+const COMMIT_TRIES: usize = 5;
+
 /// Applies an admin change to the file or the cluster; gives its notes.
+///
+/// A configuration change is committed against the version it was made
+/// from. When it is refused because the version moved but the
+/// configuration did not (status updates: operation results, attributes),
+/// the change is made again on the new CIB, as `crm_resource` applies its
+/// change to the current CIB; a concurrent configuration change is still
+/// refused.
 pub fn apply_change(t: &Target, c: Change) -> anyhow::Result<Vec<String>> {
     let src = source(t);
-    let xml = read(&src)?;
-    let done = match admin::apply(&xml, &c, now_s()) {
-        Ok(d) => d,
-        Err(e) => bail!("{e}"),
-    };
-    match &src {
-        Source::File(p) => cib_file::write_atomic(p, done.xml.as_bytes())
-            .with_context(|| format!("writing {}", p.display()))?,
-        Source::Cluster(sock) => commit(sock, &xml, &done)?,
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let xml = read(&src)?;
+        let done = match admin::apply(&xml, &c, now_s()) {
+            Ok(d) => d,
+            Err(e) => bail!("{e}"),
+        };
+        match &src {
+            Source::File(p) => {
+                cib_file::write_atomic(p, done.xml.as_bytes())
+                    .with_context(|| format!("writing {}", p.display()))?;
+                return Ok(done.notes);
+            }
+            Source::Cluster(sock) => match commit(sock, &xml, &done) {
+                Ok(()) => return Ok(done.notes),
+                Err(e) => {
+                    let same_configuration = read(&src)
+                        .ok()
+                        .is_some_and(|now| configuration_epoch(&now) == configuration_epoch(&xml));
+                    if tries < COMMIT_TRIES
+                        && done.section == Section::Configuration
+                        && same_configuration
+                    {
+                        continue;
+                    }
+                    return Err(e);
+                }
+            },
+        }
     }
-    Ok(done.notes)
+}
+
+/// `(admin_epoch, epoch)`: what changes with the configuration.
+fn configuration_epoch(xml: &str) -> Option<(i64, i64)> {
+    let (cib, _) = cib::Cib::from_xml_lenient(xml).ok()?;
+    Some((cib.admin_epoch, cib.epoch))
 }
 
 /// Sends the change to pacerd: the configuration against the version it
