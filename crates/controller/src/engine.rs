@@ -111,6 +111,11 @@ pub enum Event {
     /// The time now (milliseconds since the epoch); sent regularly (every
     /// second or so) and before anything else.
     Tick { now_ms: u64 },
+    /// This node was asked to stop (SIGTERM): it sets its `shutdown`
+    /// attribute, the DC moves or stops its resources, and it is told to
+    /// leave ([`Command::Exit`]) once nothing runs there, or at
+    /// `shutdown-escalation` at the latest.
+    Shutdown,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -133,6 +138,10 @@ pub enum Command {
     /// Fence a node and answer with [`Event::Fenced`].
     Fence(FenceRequest),
     Log(String),
+    /// Leave the cluster now (a shutdown is complete, or escalated).
+    Exit {
+        reason: String,
+    },
 }
 
 /// What an operation running on this node was asked for.
@@ -238,6 +247,8 @@ pub struct Controller {
     /// Fencing requests run here for another node: local id → (origin, id).
     delegated: BTreeMap<u64, (NodeId, u64)>,
     next_delegated: u64,
+    /// A shutdown was requested: leave at this time at the latest.
+    shutdown_deadline_ms: Option<u64>,
 }
 
 impl std::fmt::Debug for Controller {
@@ -301,6 +312,9 @@ fn duration_ms(text: &str, default_ms: u64) -> u64 {
     cib::value::parse_duration_ms(text).unwrap_or(default_ms)
 }
 
+/// `shutdown-escalation`'s default.
+pub const SHUTDOWN_ESCALATION_MS_DEFAULT: u64 = 20 * 60_000;
+
 /// `cluster-recheck-interval`'s default.
 pub const RECHECK_INTERVAL_MS_DEFAULT: u64 = 15 * 60_000;
 
@@ -349,6 +363,7 @@ impl Controller {
             stamp_seen: 0,
             delegated: BTreeMap::new(),
             next_delegated: DELEGATED_FENCE_BASE,
+            shutdown_deadline_ms: None,
         }
     }
 
@@ -395,7 +410,17 @@ impl Controller {
                 self.now_ms = self.now_ms.max(now_ms);
                 self.check_timeouts(cib, &mut out);
                 self.check_recheck(&mut out);
+                if self
+                    .shutdown_deadline_ms
+                    .is_some_and(|at| at <= self.now_ms)
+                {
+                    self.shutdown_deadline_ms = None;
+                    out.push(Command::Exit {
+                        reason: "shutdown-escalation reached before everything stopped here".into(),
+                    });
+                }
             }
+            Event::Shutdown => self.on_shutdown(cib, &mut out),
             Event::Notice(n) => self.on_notice(cib, n, &mut out),
             Event::Written { req, ok } => self.on_written(cib, req, ok, &mut out),
             Event::OpResult(r) => self.on_result(*r, &mut out),
@@ -422,6 +447,29 @@ impl Controller {
         }
         self.drive(cib, &mut out);
         out
+    }
+
+    fn on_shutdown(&mut self, cib: &Cib, out: &mut Vec<Command>) {
+        if self.shutdown_deadline_ms.is_some() {
+            return;
+        }
+        let escalation_ms = replica::ops::cluster_property(cib, "shutdown-escalation")
+            .and_then(|v| cib::value::parse_duration_ms(&v))
+            .unwrap_or(SHUTDOWN_ESCALATION_MS_DEFAULT);
+        self.shutdown_deadline_ms = Some(self.now_ms + escalation_ms);
+        out.push(Command::Log(format!(
+            "shutdown requested: resources leave this node first (at most {} s)",
+            escalation_ms / 1000
+        )));
+        let req = self.req();
+        out.push(Command::Submit {
+            req,
+            op: CibOp::SetAttributes {
+                node: self.me_name.clone(),
+                scope: AttrScope::Transient,
+                attrs: vec![("shutdown".into(), Some((self.now_ms / 1000).to_string()))],
+            },
+        });
     }
 
     fn req(&mut self) -> u64 {
@@ -679,6 +727,15 @@ impl Controller {
                         d.needs_run = true;
                     }
                 }
+            }
+            Message::Shutdown { node } => {
+                if node != self.me_name || Some(from) != self.dc {
+                    return;
+                }
+                self.shutdown_deadline_ms = None;
+                out.push(Command::Exit {
+                    reason: "shutdown complete: nothing runs here any more".into(),
+                });
             }
             Message::Fence {
                 id,
@@ -1095,6 +1152,21 @@ impl Controller {
         t.waiting.remove(&a);
         if ok {
             t.confirmed.insert(a);
+            // The node is expected down now: tell it to leave.
+            if let Some(ga) = t
+                .graph
+                .synapses
+                .iter()
+                .map(|s| &s.action)
+                .find(|x| x.id == a && x.task == "do_shutdown")
+            {
+                let node = ga.node.as_ref().map_or(String::new(), |n| n.0.clone());
+                out.push(Command::Log(format!(
+                    "transition {}: {node} may leave",
+                    t.id
+                )));
+                out.push(Command::Send(wire::encode(&Message::Shutdown { node })));
+            }
             // The DC's own change is not a reason to abort.
             d.fingerprint = fingerprint(cib);
         } else {
@@ -1489,6 +1561,12 @@ impl Controller {
                                 deadline_ms: now + stonith_timeout_ms + cluster_delay_ms,
                             },
                         );
+                    }
+                    GraphActionKind::Cluster if a.task == "do_shutdown" => {
+                        // Expected down first, so that leaving is clean;
+                        // the node is told once that is in the CIB.
+                        let node = a.node.as_ref().map_or(String::new(), |n| n.0.clone());
+                        reqs.push((a.id, CibOp::NodeLeaving { node }));
                     }
                     GraphActionKind::Cluster if a.task == "clear_failcount" => {
                         let node = a.node.as_ref().map_or(String::new(), |n| n.0.clone());

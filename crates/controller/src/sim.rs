@@ -67,6 +67,8 @@ pub struct Options {
     /// Scripted resource deaths: (time, resource, node) — the resource's
     /// process dies there at that time, if it runs there.
     pub deaths: Vec<(u64, String, NodeId)>,
+    /// Scripted shutdown requests (SIGTERM to pacerd): (time, node).
+    pub shutdowns: Vec<(u64, NodeId)>,
     /// Clean up every fail count after the chaotic phase (`crm_resource
     /// --cleanup`), so that bans from failures do not keep resources off.
     pub cleanup: bool,
@@ -82,6 +84,7 @@ impl Options {
             net: SimConfig::default(),
             cib: SIM_CIB.to_string(),
             deaths: Vec::new(),
+            shutdowns: Vec::new(),
             cleanup: true,
         }
     }
@@ -99,6 +102,9 @@ pub struct Report {
     pub final_digest: String,
     /// Every start asked for: (time, resource, node).
     pub starts: Vec<(u64, String, NodeId)>,
+    /// Nodes that left on their controller's word: (time, node, resources
+    /// still running there).
+    pub exits: Vec<(u64, NodeId, Vec<String>)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -315,6 +321,7 @@ impl World {
 
     fn step_node(&mut self, n: NodeId, first: Input) -> Result<(), String> {
         let debug = self.debug;
+        let mut exit = false;
         let mut queue = VecDeque::from([first]);
         let mut fences = Vec::new();
         let mut bound = 0;
@@ -461,6 +468,10 @@ impl World {
                                 node.exec.recurring.remove(&(rsc_id, action, interval_ms));
                             }
                             Command::Fence(f) => fences.push(f),
+                            Command::Exit { reason } => {
+                                lines.push(format!("n{n} exits: {reason}"));
+                                exit = true;
+                            }
                             Command::Log(l) => {
                                 if let Ok(dir) = std::env::var("PACER_SIM_DUMP_DIR") {
                                     // For debugging: the CIB each transition was computed from.
@@ -486,6 +497,24 @@ impl World {
         }
         for f in fences {
             self.fence(n, f)?;
+        }
+        if exit {
+            let running: Vec<String> = self
+                .nodes
+                .get(&n)
+                .map(|s| {
+                    s.exec
+                        .rscs
+                        .iter()
+                        .filter(|(_, r)| r.running)
+                        .map(|(id, _)| id.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.report.exits.push((self.now(), n, running));
+            // Like a crash for the network; what still ran (an escalated
+            // shutdown) counts as lost with the node.
+            self.crash(n);
         }
         self.check_safety()
     }
@@ -935,6 +964,11 @@ impl World {
                 let (_, id, n) = self.opts.deaths.remove(i);
                 self.kill_rsc(n, &id);
             }
+            while let Some(i) = self.opts.shutdowns.iter().position(|d| d.0 <= now) {
+                let (_, n) = self.opts.shutdowns.remove(i);
+                self.trace(format!("shutdown requested on n{n}"));
+                self.step_node(n, Input::Ctl(Event::Shutdown))?;
+            }
             if !self.chaos && self.opts.cleanup {
                 match self.cleanup {
                     Cleanup::NotYet if now >= self.opts.chaos_ms + 3_000 => self.send_cleanup()?,
@@ -971,6 +1005,7 @@ impl World {
                 Some(self.next_tick),
                 self.chaos.then_some(self.opts.chaos_ms),
                 self.opts.deaths.iter().map(|d| d.0).min(),
+                self.opts.shutdowns.iter().map(|d| d.0).min(),
             ];
             let Some(t) = candidates
                 .iter()

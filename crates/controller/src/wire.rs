@@ -89,6 +89,9 @@ pub enum Message {
         ok: bool,
         reason: Option<String>,
     },
+    /// DC → `node`: nothing of yours runs any more and you are expected
+    /// down (the graph's `do_shutdown`): leave.
+    Shutdown { node: String },
 }
 
 #[derive(Serialize, Deserialize)]

@@ -169,3 +169,30 @@ fn replay() {
         Err(e) => panic!("{e}"),
     }
 }
+
+#[test]
+fn a_node_shutting_down_moves_its_resources_and_is_not_fenced() {
+    // ip prefers n1 (the failure-timeout CIB); n1 is asked to stop at 20 s.
+    let mut o = Options::new(11);
+    o.fault_every_ms = 0;
+    o.op_fail_percent = 0;
+    o.chaos_ms = 40_000;
+    o.cib = failure_timeout_cib("");
+    o.shutdowns = vec![(20_000, 1)];
+    let r = run(o).unwrap_or_else(|e| panic!("{e}"));
+    println!("exits {:?}\nstarts {:?}", r.exits, r.starts);
+    assert_eq!(r.fenced, 0, "{r:?}");
+    let [(t, 1, ref still)] = r.exits[..] else {
+        panic!("n1 should have left once: {:?}", r.exits);
+    };
+    assert!(still.is_empty(), "n1 left with {still:?} running");
+    assert!(t > 20_000, "{t}");
+    // ip moved away before n1 left.
+    assert!(
+        r.starts
+            .iter()
+            .any(|(at, rsc, n)| rsc == "ip" && *n != 1 && (20_000..t).contains(at)),
+        "{:?}",
+        r.starts
+    );
+}

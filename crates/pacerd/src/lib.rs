@@ -53,6 +53,9 @@ pub enum Input {
     Op(Box<executor::OpResult>),
     /// The fencer's answer.
     Fenced(FenceResult),
+    /// Stop gracefully (SIGTERM): resources leave this node first, then
+    /// `run` returns once the DC says the node may leave.
+    Shutdown,
 }
 
 /// What the controller runs on this node: operations on the executor, and
@@ -337,6 +340,7 @@ impl<C: Cluster> Daemon<C> {
                         Work::Controller(controller::Event::OpResult(r))
                     }
                     Input::Fenced(f) => Work::Controller(controller::Event::Fenced(f)),
+                    Input::Shutdown => Work::Controller(controller::Event::Shutdown),
                 };
                 if let Some(stop) = self.step(event) {
                     return stop;
@@ -451,6 +455,10 @@ impl<C: Cluster> Daemon<C> {
                     self.ops.fence(f, self.engine.cib());
                 }
                 C::Log(l) => log(&format!("controller: {l}")),
+                C::Exit { reason } => {
+                    log(&format!("event=exit reason={reason:?}"));
+                    return Some(reason);
+                }
             }
         }
         None

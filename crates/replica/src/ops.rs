@@ -104,6 +104,9 @@ pub enum CibOp {
     /// `send_stonith_update`). Nothing changes if the status already shows
     /// the node back in the membership.
     NodeFenced { node: String },
+    /// The node named `node` is leaving cleanly (the DC's `do_shutdown`):
+    /// it is expected down, so its departure is not a failure.
+    NodeLeaving { node: String },
 }
 
 impl CibOp {
@@ -123,6 +126,7 @@ impl CibOp {
                 format!("write history of {node} (replace: {replace})")
             }
             CibOp::NodeFenced { node } => format!("record that {node} was fenced"),
+            CibOp::NodeLeaving { node } => format!("record that {node} is leaving"),
         }
     }
 }
@@ -327,6 +331,20 @@ pub fn apply(cib: &mut Cib, op: &CibOp, cluster: &ClusterConfig) -> Result<Chang
                 status: *ns != before,
             }
         }
+        CibOp::NodeLeaving { node } => {
+            let id = node_id_for(cib, cluster, node).ok_or_else(|| {
+                Refusal::Invalid(format!(
+                    "no node named {node:?} in the cluster (corosync.conf nodelist)"
+                ))
+            })?;
+            let ns = ensure_node_state(cib, &id, node);
+            let before = ns.clone();
+            ns.expected = Some("down".into());
+            Changed {
+                configuration: false,
+                status: *ns != before,
+            }
+        }
         CibOp::ReplaceNodeState { node_state_xml } => {
             let ns = parse_node_state(node_state_xml)?;
             match cib.status.node_states.iter_mut().find(|n| n.id == ns.id) {
@@ -505,7 +523,16 @@ pub fn apply_membership(
         // A member is expected up (the DC's join does this in Pacemaker);
         // a node that leaves keeps its expectation, so one that was fenced
         // stays "down" and one that was lost stays "member" (unclean).
-        if member || ns.expected.is_none() {
+        // A member shutting down stays expected down (`NodeLeaving`).
+        let leaving = member
+            && ns.expected.as_deref() == Some("down")
+            && ns
+                .transient_attributes
+                .iter()
+                .flat_map(|t| t.instance_attributes.iter())
+                .flat_map(|s| s.nvpairs.iter())
+                .any(|p| p.name == "shutdown" && p.value.as_deref().is_some_and(|v| v != "0"));
+        if (member && !leaving) || ns.expected.is_none() {
             ns.expected = Some("member".into());
         }
         if !member {
