@@ -312,6 +312,9 @@ fn duration_ms(text: &str, default_ms: u64) -> u64 {
     cib::value::parse_duration_ms(text).unwrap_or(default_ms)
 }
 
+/// How every [`Command::Exit`] reason starts (the node was asked to stop).
+pub const SHUTDOWN_COMPLETE: &str = "shutdown";
+
 /// `shutdown-escalation`'s default.
 pub const SHUTDOWN_ESCALATION_MS_DEFAULT: u64 = 20 * 60_000;
 
@@ -416,7 +419,9 @@ impl Controller {
                 {
                     self.shutdown_deadline_ms = None;
                     out.push(Command::Exit {
-                        reason: "shutdown-escalation reached before everything stopped here".into(),
+                        reason: format!(
+                            "{SHUTDOWN_COMPLETE} escalated: shutdown-escalation reached before everything stopped here"
+                        ),
                     });
                 }
             }
@@ -456,6 +461,16 @@ impl Controller {
         let escalation_ms = replica::ops::cluster_property(cib, "shutdown-escalation")
             .and_then(|v| cib::value::parse_duration_ms(&v))
             .unwrap_or(SHUTDOWN_ESCALATION_MS_DEFAULT);
+        if !self.quorate {
+            // No DC can move anything (a partition without quorum runs no
+            // transition): leave now, as an escalated shutdown would.
+            out.push(Command::Exit {
+                reason: format!(
+                    "{SHUTDOWN_COMPLETE} without quorum: nothing can be moved; what runs here is left as it is"
+                ),
+            });
+            return;
+        }
         self.shutdown_deadline_ms = Some(self.now_ms + escalation_ms);
         out.push(Command::Log(format!(
             "shutdown requested: resources leave this node first (at most {} s)",
@@ -734,7 +749,7 @@ impl Controller {
                 }
                 self.shutdown_deadline_ms = None;
                 out.push(Command::Exit {
-                    reason: "shutdown complete: nothing runs here any more".into(),
+                    reason: format!("{SHUTDOWN_COMPLETE} complete: nothing runs here any more"),
                 });
             }
             Message::Fence {
@@ -1836,6 +1851,61 @@ mod tests {
         });
         let cib = Cib::from_xml(&replica::ops::empty_cib_xml()).expect("empty CIB");
         (c, cib)
+    }
+
+    #[test]
+    fn shutdown_sets_the_attribute_and_leaves_on_the_dcs_word() {
+        let (mut c, cib) = node2();
+        // Without quorum nothing can be moved: leave at once.
+        let out = c.handle(&cib, Event::Shutdown);
+        assert!(
+            out.iter().any(
+                |x| matches!(x, Command::Exit { reason } if reason.contains("without quorum"))
+            ),
+            "{out:?}"
+        );
+        let (mut c, cib) = node2();
+        c.handle(&cib, Event::Tick { now_ms: 5_000 });
+        c.handle(&cib, synced(&cib, vec![1, 2, 3], 1));
+        let out = c.handle(&cib, Event::Shutdown);
+        assert!(
+            out.iter().any(
+                |x| matches!(x, Command::Submit { op: CibOp::SetAttributes { node, attrs, .. }, .. }
+                if node == "n2" && attrs == &vec![("shutdown".to_string(), Some("5".to_string()))])
+            ),
+            "{out:?}"
+        );
+        assert!(!out.iter().any(|x| matches!(x, Command::Exit { .. })));
+        // Not from the DC, or not for this node: ignored.
+        let bye = |n: &str| Message::Shutdown { node: n.into() };
+        assert!(c
+            .handle(&cib, from(3, &bye("n2")))
+            .iter()
+            .all(|x| !matches!(x, Command::Exit { .. })));
+        assert!(c
+            .handle(&cib, from(1, &bye("n3")))
+            .iter()
+            .all(|x| !matches!(x, Command::Exit { .. })));
+        let out = c.handle(&cib, from(1, &bye("n2")));
+        assert!(
+            out.iter().any(|x| matches!(x, Command::Exit { .. })),
+            "{out:?}"
+        );
+        // Escalation: leave after shutdown-escalation regardless.
+        let (mut c, cib) = node2();
+        c.handle(&cib, synced(&cib, vec![1, 2, 3], 1));
+        c.handle(&cib, Event::Shutdown);
+        let t = SHUTDOWN_ESCALATION_MS_DEFAULT;
+        assert!(c
+            .handle(&cib, Event::Tick { now_ms: t - 1 })
+            .iter()
+            .all(|x| !matches!(x, Command::Exit { .. })));
+        let out = c.handle(&cib, Event::Tick { now_ms: t });
+        assert!(
+            out.iter()
+                .any(|x| matches!(x, Command::Exit { reason } if reason.contains("escalated"))),
+            "{out:?}"
+        );
     }
 
     fn synced(cib: &Cib, members: Vec<NodeId>, dc: NodeId) -> Event {

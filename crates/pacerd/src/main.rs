@@ -41,6 +41,7 @@ fn try_main(args: Args) -> Result<(), String> {
     let (tx, rx) = std::sync::mpsc::sync_channel(pacerd::INPUT_QUEUE_MAX);
     let cluster_tx = tx.clone();
     let tx_ops = tx.clone();
+    let shutdown_tx = tx.clone();
     let cluster = Corosync::connect(&args.group, move |e| {
         let _ = cluster_tx.send(Input::Cluster(e));
     })
@@ -78,7 +79,34 @@ fn try_main(args: Args) -> Result<(), String> {
     });
     let ops = pacerd::ExecutorOps::start(&name, tx_ops)
         .map_err(|e| format!("cannot start the executor: {e}"))?;
+    watch_stop_signals(shutdown_tx)?;
     let mut daemon = Daemon::new(engine, controller, Box::new(ops), cluster, store);
     let why = daemon.run(rx);
+    if why.starts_with(controller::engine::SHUTDOWN_COMPLETE) {
+        log(&format!("event=stop {why}"));
+        return Ok(());
+    }
     Err(why)
+}
+
+/// SIGTERM or SIGINT asks for a graceful shutdown ([`Input::Shutdown`]):
+/// the handler only sets a flag (async-signal-safe); a thread passes it on.
+fn watch_stop_signals(tx: std::sync::mpsc::SyncSender<Input>) -> Result<(), String> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, Arc::clone(&flag))
+            .map_err(|e| format!("cannot handle signal {sig}: {e}"))?;
+    }
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if flag.swap(false, Ordering::SeqCst) {
+            log("event=shutdown-requested");
+            if tx.send(Input::Shutdown).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
 }
