@@ -23,6 +23,10 @@ pub struct Args {
     /// Accepted for crm_mon compatibility: pacer status is always one-shot.
     #[arg(short = '1', long = "one-shot")]
     pub one_shot: bool,
+    /// `text` (the default) or `xml` (crm_mon --output-as=xml: summary,
+    /// nodes, failures; resources, node attributes and history not yet).
+    #[arg(long = "output-as", value_enum, default_value = "text")]
+    pub output_as: OutputAs,
     /// Print the status as JSON (see README: `pacer status --json`).
     #[arg(long, conflicts_with = "membership")]
     pub json: bool,
@@ -34,6 +38,12 @@ pub struct Args {
     pub socket: PathBuf,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputAs {
+    Text,
+    Xml,
+}
+
 impl Args {
     /// `pacer status` of the cluster behind this control socket.
     pub fn socket(socket: PathBuf) -> Args {
@@ -43,6 +53,7 @@ impl Args {
             failcounts: false,
             one_shot: true,
             json: false,
+            output_as: OutputAs::Text,
             membership: false,
             socket,
         }
@@ -109,6 +120,16 @@ pub fn text(args: &Args) -> anyhow::Result<String> {
         now_s: now,
         utc_offset_s: chrono::Local::now().offset().local_minus_utc(),
     };
+    if args.output_as == OutputAs::Xml {
+        let mut request = String::from("crm_mon -1 --output-as=xml");
+        if args.inactive {
+            request.push_str(" -r");
+        }
+        if args.failcounts {
+            request.push_str(" -f");
+        }
+        return Ok(scheduler::mon_xml::render(&cib, &st, &opts, &request));
+    }
     Ok(scheduler::mon::render(&cib, &st, &opts))
 }
 

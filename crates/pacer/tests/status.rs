@@ -147,3 +147,24 @@ fn mon_redraws_on_change_and_quits_on_q() {
     reader.join().expect("reader");
     let _ = std::fs::remove_dir_all(&scratch);
 }
+
+/// `--output-as text` is the default view; `--output-as xml` is crm_mon's
+/// XML document (its sections are checked against crm_mon over the corpus
+/// in crates/scheduler/tests/mon_xml.rs).
+#[test]
+fn output_as_text_and_xml() {
+    let xml = dir().join("three-nodes.xml");
+    assert_eq!(
+        pacer_status(&xml, &["--output-as", "text"]),
+        pacer_status(&xml, &[])
+    );
+    let doc = pacer_status(&xml, &["--output-as", "xml", "-r", "-f"]);
+    assert!(
+        doc.starts_with(
+            "<pacemaker-result api-version=\"2.25\" request=\"crm_mon -1 --output-as=xml -r -f\">\n  <summary>\n"
+        ),
+        "{doc}"
+    );
+    assert!(doc.ends_with("  <status code=\"0\" message=\"OK\"/>\n</pacemaker-result>\n"));
+    cib::Element::parse(&doc).expect("well-formed XML");
+}

@@ -39,6 +39,7 @@ pub mod actions;
 pub mod execute;
 pub mod graph;
 pub mod mon;
+pub mod mon_xml;
 pub mod placement;
 pub mod simulation;
 pub mod state;

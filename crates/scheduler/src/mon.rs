@@ -150,7 +150,7 @@ fn plural(n: usize) -> &'static str {
 
 /// The first `nvpair` named `name` in `crm_config` (Pacemaker looks it up
 /// by XPath anywhere in the document; cluster options are where it is).
-fn cib_option<'c>(cib: &'c Cib, name: &str) -> Option<&'c str> {
+pub(crate) fn cib_option<'c>(cib: &'c Cib, name: &str) -> Option<&'c str> {
     cib.configuration
         .crm_config
         .iter()
@@ -160,7 +160,7 @@ fn cib_option<'c>(cib: &'c Cib, name: &str) -> Option<&'c str> {
 }
 
 /// `is_mixed_version`: online cluster nodes report different feature sets.
-fn mixed_version(st: &ClusterState) -> bool {
+pub(crate) fn mixed_version(st: &ClusterState) -> bool {
     let mut seen: Option<&str> = None;
     for (i, n) in st.nodes.iter().enumerate() {
         if !n.online || st.is_guest_or_remote(NodeId(i)) {

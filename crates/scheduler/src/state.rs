@@ -361,6 +361,9 @@ pub struct FailedOp {
     pub exec_time: Option<i64>,
     pub queue_time: Option<i64>,
     pub call_id: Option<i64>,
+    /// The entry had an `operation_key` (else `op_key` is its id, and
+    /// crm_mon's XML names it by `id`).
+    pub key_given: bool,
 }
 
 /// The numbers behind "N of M resource instances DISABLED and K BLOCKED".

@@ -1025,6 +1025,7 @@ impl<'a> Unpacker<'a> {
             rsc,
             node: nid,
             op_id: op.id.clone(),
+            key_given: op.operation_key.is_some(),
             op_key: key,
             on_node: op.on_node.clone(),
             task: op.operation.clone(),
