@@ -936,6 +936,12 @@ impl Lab {
             FENCE_AGENT_SCRIPT.as_bytes(),
             0o755,
         )?;
+        // crm_attribute's promotion form (Stateful & co.) through pacerd.
+        store::write_atomic_with_mode(
+            &agents.join("crm_attribute"),
+            include_bytes!("../agents/crm_attribute"),
+            0o755,
+        )?;
         let authkey = self.dir.join("authkey");
         if !authkey.exists() {
             crate::cluster::new_authkey(&authkey)?;
