@@ -148,20 +148,36 @@ impl Source {
                     .with_context(|| format!("writing {}", p.display()))
             }
             Source::Cluster(sock) => {
-                let base = replica::ops::Version::of(old);
-                let op = replica::ops::CibOp::ReplaceConfiguration {
-                    cib_xml: new.to_xml(),
-                    base: Some(base),
-                };
-                let mut c = control::Client::connect(sock)?;
-                match c.call(&control::Request::Change { op })? {
-                    control::Response::Done { .. } => Ok(()),
-                    control::Response::Refused { reason } => bail!(
+                // Status updates move the version too: when only they did
+                // (same admin_epoch and epoch), send again against the new
+                // version; a configuration changed meanwhile is refused.
+                let mut base = replica::ops::Version::of(old);
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    let op = replica::ops::CibOp::ReplaceConfiguration {
+                        cib_xml: new.to_xml(),
+                        base: Some(base),
+                    };
+                    let mut c = control::Client::connect(sock)?;
+                    let reason = match c.call(&control::Request::Change { op })? {
+                        control::Response::Done { .. } => return Ok(()),
+                        control::Response::Refused { reason } => reason,
+                        control::Response::Error { message } => bail!("pacerd: {message}"),
+                        other => bail!("pacerd answered {other:?} to a change"),
+                    };
+                    if tries < 5 {
+                        if let Ok(Some(now)) = self.read() {
+                            if (now.admin_epoch, now.epoch) == (old.admin_epoch, old.epoch) {
+                                base = replica::ops::Version::of(&now);
+                                continue;
+                            }
+                        }
+                    }
+                    bail!(
                         "the cluster refused the new configuration: {reason}; \
                          nothing was changed (read the configuration again and retry)"
-                    ),
-                    control::Response::Error { message } => bail!("pacerd: {message}"),
-                    other => bail!("pacerd answered {other:?} to a change"),
+                    );
                 }
             }
         }
