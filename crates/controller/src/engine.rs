@@ -544,10 +544,15 @@ impl Controller {
                     let members = self.members.clone();
                     if let Some(t) = d.current.as_mut() {
                         t.aborted.get_or_insert_with(|| "membership changed".into());
-                        // Actions on nodes that left get no result.
+                        // Actions on nodes that left get no result (a cancel
+                        // sent to a node that left was lost with it).
+                        let cluster = &self.cfg.cluster;
                         t.waiting.retain(|_, w| match w {
                             Waiting::Rsc { node_id, .. } => {
                                 node_id.map_or(true, |n| members.contains(&n))
+                            }
+                            Waiting::Cancel { node, .. } => {
+                                cluster.id_of(node).map_or(true, |n| members.contains(&n))
                             }
                             _ => true,
                         });
