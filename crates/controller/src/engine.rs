@@ -138,6 +138,10 @@ pub enum Command {
     /// Fence a node and answer with [`Event::Fenced`].
     Fence(FenceRequest),
     Log(String),
+    /// Tell the configured alert agents (Pacemaker's alerts: this node
+    /// raises resource alerts for its own operations, node alerts for the
+    /// membership it sees, fencing alerts for the fencing it ran).
+    Alert(alerts::Event),
     /// Leave the cluster now (a shutdown is complete, or escalated).
     Exit {
         reason: String,
@@ -152,6 +156,9 @@ struct Running {
     rsc: GraphRsc,
     /// The name results are filed under.
     name: String,
+    /// The operation's timeout (a resource alert reports it as the run
+    /// time of an operation that timed out).
+    timeout_ms: u64,
     /// No result recorded yet.
     first: bool,
     /// (rc, op-status) of the last recorded result.
@@ -247,6 +254,9 @@ pub struct Controller {
     /// Fencing requests run here for another node: local id → (origin, id).
     delegated: BTreeMap<u64, (NodeId, u64)>,
     next_delegated: u64,
+    /// The action (reboot, off) of each fencing request run here, for its
+    /// alert.
+    fence_actions: BTreeMap<u64, String>,
     /// A shutdown was requested: leave at this time at the latest.
     shutdown_deadline_ms: Option<u64>,
 }
@@ -366,6 +376,7 @@ impl Controller {
             stamp_seen: 0,
             delegated: BTreeMap::new(),
             next_delegated: DELEGATED_FENCE_BASE,
+            fence_actions: BTreeMap::new(),
             shutdown_deadline_ms: None,
         }
     }
@@ -431,6 +442,7 @@ impl Controller {
             Event::OpResult(r) => self.on_result(*r, &mut out),
             Event::Fenced(f) => match self.delegated.remove(&f.id) {
                 Some((origin, id)) => {
+                    out.push(self.fencing_alert(&f, origin));
                     out.push(Command::Log(format!(
                         "fencing {} for node {origin}: {}",
                         f.target,
@@ -447,7 +459,10 @@ impl Controller {
                         &mut out,
                     );
                 }
-                None => self.on_fenced(f, &mut out),
+                None => {
+                    out.push(self.fencing_alert(&f, self.cfg.me));
+                    self.on_fenced(f, &mut out)
+                }
             },
         }
         self.drive(cib, &mut out);
@@ -505,6 +520,7 @@ impl Controller {
                 quorate,
                 ..
             } => {
+                self.node_alerts(&members, out);
                 self.members = members;
                 self.dc = dc;
                 self.quorate = quorate;
@@ -778,6 +794,7 @@ impl Controller {
                 out.push(Command::Log(format!(
                     "fencing {target} ({action}) for the DC, node {from}"
                 )));
+                self.fence_actions.insert(local, action.clone());
                 out.push(Command::Fence(FenceRequest {
                     id: local,
                     target,
@@ -874,6 +891,7 @@ impl Controller {
                 target_rc: spec.target_rc,
                 rsc,
                 name,
+                timeout_ms: spec.timeout_ms,
                 first: true,
                 last: None,
             },
@@ -904,6 +922,17 @@ impl Controller {
         run.first = false;
         run.last = Some(code);
         let run = run.clone();
+        out.push(Command::Alert(alerts::Event::Resource {
+            node: self.me_name.clone(),
+            rsc: r.rsc_id.clone(),
+            task: r.action.clone(),
+            interval_ms: r.interval_ms,
+            target_rc: run.target_rc,
+            status: r.status.code(),
+            rc: r.rc,
+            exec_time_ms: r.exec_time_ms,
+            timeout_ms: run.timeout_ms,
+        }));
         if r.interval_ms == 0 {
             self.running.remove(&key);
         }
@@ -1088,6 +1117,54 @@ impl Controller {
     }
 
     // ---- the DC side ----
+
+    /// The fencing alert for a fencing this node ran for `origin` (as
+    /// Pacemaker's `st_notify_fence`: the executioner is this node, the
+    /// client the controller of the node that asked).
+    fn fencing_alert(&mut self, f: &FenceResult, origin: NodeId) -> Command {
+        let action = self
+            .fence_actions
+            .remove(&f.id)
+            .unwrap_or_else(|| "reboot".to_string());
+        let outcome = match f.reason.as_deref() {
+            _ if f.ok => alerts::FencingOutcome::Ok,
+            Some(r) if r.contains("timed out") || r.contains("did not finish") => {
+                alerts::FencingOutcome::TimedOut
+            }
+            Some(r) if r.contains("no fence device") || r.contains("no device") => {
+                alerts::FencingOutcome::NoDevice
+            }
+            _ => alerts::FencingOutcome::Error,
+        };
+        Command::Alert(alerts::Event::fencing(
+            &action,
+            &f.target,
+            Some(&self.me_name),
+            "pacer-controller",
+            &self.cfg.cluster.name_of(origin),
+            outcome,
+            f.reason.as_deref(),
+            &f.id.to_string(),
+        ))
+    }
+
+    /// Node alerts for the members that joined (`member`) or left (`lost`)
+    /// since the last view this node saw.
+    fn node_alerts(&self, members: &[NodeId], out: &mut Vec<Command>) {
+        let alert = |id: NodeId, desc: &str| {
+            Command::Alert(alerts::Event::Node {
+                node: self.cfg.cluster.name_of(id),
+                nodeid: id,
+                desc: desc.to_string(),
+            })
+        };
+        for id in members.iter().filter(|id| !self.members.contains(id)) {
+            out.push(alert(*id, "member"));
+        }
+        for id in self.members.iter().filter(|id| !members.contains(id)) {
+            out.push(alert(*id, "lost"));
+        }
+    }
 
     fn on_fenced(&mut self, f: FenceResult, out: &mut Vec<Command>) {
         let req = self.req();
@@ -1566,12 +1643,15 @@ impl Controller {
                                     delegate,
                                 })))
                             }
-                            None => out.push(Command::Fence(FenceRequest {
-                                id,
-                                target: target.clone(),
-                                allow_self: target.eq_ignore_ascii_case(&self.me_name),
-                                action,
-                            })),
+                            None => {
+                                self.fence_actions.insert(id, action.clone());
+                                out.push(Command::Fence(FenceRequest {
+                                    id,
+                                    target: target.clone(),
+                                    allow_self: target.eq_ignore_ascii_case(&self.me_name),
+                                    action,
+                                }))
+                            }
                         }
                         t.waiting.insert(
                             a.id,

@@ -105,6 +105,8 @@ pub struct Report {
     /// Nodes that left on their controller's word: (time, node, resources
     /// still running there).
     pub exits: Vec<(u64, NodeId, Vec<String>)>,
+    /// Alerts raised: (time, node, event).
+    pub alerts: Vec<(u64, NodeId, alerts::Event)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -468,6 +470,7 @@ impl World {
                                 node.exec.recurring.remove(&(rsc_id, action, interval_ms));
                             }
                             Command::Fence(f) => fences.push(f),
+                            Command::Alert(a) => self.report.alerts.push((now, n, a)),
                             Command::Exit { reason } => {
                                 lines.push(format!("n{n} exits: {reason}"));
                                 exit = true;

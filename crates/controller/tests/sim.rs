@@ -196,3 +196,46 @@ fn a_node_shutting_down_moves_its_resources_and_is_not_fenced() {
         r.starts
     );
 }
+
+#[test]
+fn alerts_follow_operations_membership_and_fencing() {
+    // The first faulty seed that fenced someone.
+    let r = (1_000..1_100)
+        .map(|seed| run(Options::new(seed)).unwrap_or_else(|e| panic!("{e}")))
+        .find(|r| r.fenced > 0)
+        .unwrap_or_else(|| panic!("no seed in 1000..1100 fenced a node"));
+    let resource = |task: &str| {
+        r.alerts
+            .iter()
+            .filter(|(_, _, a)| matches!(a, alerts::Event::Resource { task: t, .. } if t == task))
+            .count()
+    };
+    // Each node raises resource alerts for its own operations only.
+    assert!(resource("start") > 0, "{:?}", r.alerts);
+    for (_, n, a) in &r.alerts {
+        if let alerts::Event::Resource { node, .. } = a {
+            assert_eq!(node, &format!("n{n}"), "{a:?}");
+        }
+    }
+    // Every fencing that succeeded is announced by the node that ran it.
+    let fencing_ok = r
+        .alerts
+        .iter()
+        .filter(|(_, _, a)| matches!(a, alerts::Event::Fencing { rc: 0, .. }))
+        .count();
+    assert!(
+        fencing_ok >= r.fenced,
+        "{} fenced, alerts: {:?}",
+        r.fenced,
+        r.alerts
+    );
+    // Nodes see each other join, and the fenced node leave.
+    let desc = |d: &str| {
+        r.alerts
+            .iter()
+            .filter(|(_, _, a)| matches!(a, alerts::Event::Node { desc, .. } if desc == d))
+            .count()
+    };
+    assert!(desc("member") > 0);
+    assert!(desc("lost") > 0);
+}

@@ -93,4 +93,71 @@ fn lab_demo_settles_with_the_example_running() {
         .output()
         .expect("pacer lab exec");
     assert_eq!(String::from_utf8_lossy(&exec.stdout), "200\n");
+
+    // Alerts: Pacemaker's sample file agent hears of every node's
+    // operations and attribute changes.
+    let log = dir.join("alerts.log");
+    let crm = dir.join("alerts.crm");
+    std::fs::write(
+        &crm,
+        format!(
+            "xml <alert id=\"file-log\" path=\"/usr/share/pacemaker/alerts/alert_file.sh.sample\"><select><select_nodes/><select_fencing/><select_resources/><select_attributes/></select><recipient id=\"file-log-to\" value=\"{}\"/></alert>\n",
+            log.display()
+        ),
+    )
+    .expect("write alerts.crm");
+    let pacer = |args: &[&str]| {
+        let out = Command::new(PACER)
+            .args(["lab", "exec", "--lab-dir"])
+            .arg(&dir)
+            .args(args)
+            .env("PACER_LAB_PREFIX", "demo")
+            .output()
+            .expect("pacer lab exec");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    pacer(&[
+        "1",
+        "configure",
+        "load",
+        "update",
+        &crm.display().to_string(),
+    ]);
+    pacer(&["2", "resource", "restart", "web-group"]);
+    pacer(&[
+        "3",
+        "cluster",
+        "attribute",
+        "--node",
+        "n3",
+        "--name",
+        "rack",
+        "--value",
+        "r7",
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let want = [
+        "Resource operation 'stop' for 'web' on 'n",
+        "Resource operation 'start' for 'vip' on 'n",
+        "Resource operation 'monitor (10000)' for 'web' on 'n",
+        "Attribute 'rack' on node 'n3' was updated to 'r7'",
+    ];
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let missing: Vec<&&str> = want.iter().filter(|w| !text.contains(**w)).collect();
+        if missing.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alerts missing {missing:?} in {}:\n{text}",
+            log.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }

@@ -69,6 +69,9 @@ pub trait LocalOps {
     fn fence_history(&self) -> Vec<fencer::HistoryEntry> {
         Vec::new()
     }
+    /// Runs the alert agents of `cib` (the current CIB) that `event` goes
+    /// to, without waiting for them.
+    fn alert(&mut self, _event: alerts::Event, _cib: &cib::Cib) {}
 }
 
 /// The real executor on a tokio runtime of its own thread; every result
@@ -80,6 +83,9 @@ pub struct ExecutorOps {
     node_name: String,
     rt: tokio::runtime::Handle,
     inputs: SyncSender<Input>,
+    alerts: alerts::run::AlertRunner,
+    /// The configuration warnings of the alerts last logged.
+    alert_warnings: Vec<String>,
 }
 
 impl ExecutorOps {
@@ -119,6 +125,8 @@ impl ExecutorOps {
             node_name: node_name.to_string(),
             rt: handle,
             inputs,
+            alerts: alerts::run::AlertRunner::default(),
+            alert_warnings: Vec::new(),
         })
     }
 }
@@ -206,6 +214,42 @@ impl LocalOps for ExecutorOps {
     fn fence_history(&self) -> Vec<fencer::HistoryEntry> {
         self.fencer.history()
     }
+
+    fn alert(&mut self, event: alerts::Event, cib: &cib::Cib) {
+        if cib.configuration.alerts.is_none() {
+            return;
+        }
+        let now_s = i64::try_from(wall_ms() / 1000).unwrap_or(0);
+        let (list, warnings) =
+            alerts::alerts_from_cib(cib, cib::iso8601::DateTime::from_epoch(now_s, 0));
+        if warnings != self.alert_warnings {
+            for w in &warnings {
+                log(&format!("event=alert-config WARNING {w}"));
+            }
+            self.alert_warnings = warnings;
+        }
+        if alerts::recipients(&list, &event).is_empty() {
+            return;
+        }
+        let runner = self.alerts.clone();
+        self.rt.spawn(async move {
+            for sent in runner.send(&list, &event).await {
+                let to = sent.recipient.as_deref().unwrap_or("");
+                match sent.reason {
+                    None => log(&format!(
+                        "event=alert kind={} id={} recipient={to:?}",
+                        event.kind().as_str(),
+                        sent.id
+                    )),
+                    Some(why) => log(&format!(
+                        "event=alert ERROR kind={} id={} recipient={to:?}: {why}",
+                        event.kind().as_str(),
+                        sent.id
+                    )),
+                }
+            }
+        });
+    }
 }
 
 /// What one step feeds to which engine.
@@ -241,6 +285,10 @@ pub struct Daemon<C: Cluster> {
     unsaved: bool,
     /// Replies held until `unsaved` is on disk.
     replies: Vec<(SyncSender<Response>, Response)>,
+    /// Transient attribute changes this node asked for, by request: their
+    /// attribute alerts go out once the change is in the CIB (as
+    /// Pacemaker's attribute manager alerts after writing).
+    attr_alerts: BTreeMap<u64, Vec<alerts::Event>>,
 }
 
 impl<C: Cluster> Daemon<C> {
@@ -262,6 +310,7 @@ impl<C: Cluster> Daemon<C> {
             timers: BTreeSet::new(),
             unsaved: false,
             replies: Vec::new(),
+            attr_alerts: BTreeMap::new(),
         }
     }
 
@@ -399,6 +448,10 @@ impl<C: Cluster> Daemon<C> {
                 let id = self.next_req;
                 self.next_req += 1;
                 self.waiting.insert(id, reply);
+                if update.scope == replica::ops::AttrScope::Transient {
+                    let attrs = [(update.name.clone(), update.value.clone())];
+                    self.expect_attr_alerts(id, &update.node, &attrs);
+                }
                 Some(Event::SetAttr { req: id, update })
             }
         }
@@ -434,7 +487,18 @@ impl<C: Cluster> Daemon<C> {
                         return Some(format!("cannot multicast to the cluster: {e}"));
                     }
                 }
-                C::Submit { req, op } => queue.push_back(Work::Engine(Event::Submit { req, op })),
+                C::Submit { req, op } => {
+                    if let replica::ops::CibOp::SetAttributes {
+                        node,
+                        scope: replica::ops::AttrScope::Transient,
+                        attrs,
+                    } = &op
+                    {
+                        self.expect_attr_alerts(req, node, attrs);
+                    }
+                    queue.push_back(Work::Engine(Event::Submit { req, op }))
+                }
+                C::Alert(a) => self.ops.alert(a, self.engine.cib()),
                 C::Execute(req) => {
                     log(&format!(
                         "event=execute rsc={} action={} interval_ms={}",
@@ -464,8 +528,36 @@ impl<C: Cluster> Daemon<C> {
         None
     }
 
+    /// Attribute alerts to send when request `req` is done (only when some
+    /// alert could want them).
+    fn expect_attr_alerts(&mut self, req: u64, node: &str, attrs: &[(String, Option<String>)]) {
+        if self.engine.cib().configuration.alerts.is_none() {
+            return;
+        }
+        let nodeid = self.engine.cluster().id_of(node).unwrap_or(0);
+        let events = attrs
+            .iter()
+            .map(|(name, value)| alerts::Event::Attribute {
+                node: node.to_string(),
+                nodeid,
+                name: name.clone(),
+                value: value.clone().unwrap_or_default(),
+            })
+            .collect();
+        self.attr_alerts.insert(req, events);
+    }
+
     fn engine_step(&mut self, event: Event, queue: &mut VecDeque<Work>) -> Option<String> {
         for c in self.engine.handle(event) {
+            if let Command::Reply { req, result } = &c {
+                if let Some(events) = self.attr_alerts.remove(req) {
+                    if result.is_ok() {
+                        for e in events {
+                            self.ops.alert(e, self.engine.cib());
+                        }
+                    }
+                }
+            }
             match c {
                 Command::Send(m) => {
                     if let Err(e) = self.cluster.multicast(&replica::wire::encode(&m)) {

@@ -300,6 +300,11 @@ impl Engine {
     pub fn members(&self) -> &[NodeId] {
         &self.members
     }
+    /// The cluster's nodes (names and ids).
+    pub fn cluster(&self) -> &ClusterConfig {
+        &self.cfg.cluster
+    }
+
     pub fn quorate(&self) -> bool {
         self.quorate
     }
