@@ -25,8 +25,15 @@
 //!   flight are waited for, then the scheduler runs again;
 //! - fails an action that gets no result within its timeout plus
 //!   `cluster-delay` (recorded as `op-status` timeout);
-//! - without quorum, runs no transition (the CIB is read-only there; the
-//!   quorate partition fences this one).
+//! - without quorum, schedules `no-quorum-policy` (stop, freeze, demote,
+//!   suicide, ignore: the scheduler decides what each means) on a
+//!   *partition CIB*: the replicated CIB takes no writes without quorum, so
+//!   every member keeps a copy of it with this partition's membership and
+//!   `have-quorum="false"`, and the partition's CIB writes (histories, fail
+//!   counts) travel as [`Message::PartitionWrite`] and are applied to that
+//!   copy in their agreed order. When quorum returns the copy is dropped:
+//!   every node writes its whole history into the replicated CIB at the
+//!   sync round, as always.
 //!
 //! A new DC starts from the CIB status alone: there is no other state to
 //! hand over.
@@ -259,6 +266,8 @@ pub struct Controller {
     fence_actions: BTreeMap<u64, String>,
     /// A shutdown was requested: leave at this time at the latest.
     shutdown_deadline_ms: Option<u64>,
+    /// The partition CIB while synced without quorum (see the module doc).
+    partition: Option<Cib>,
 }
 
 impl std::fmt::Debug for Controller {
@@ -378,6 +387,7 @@ impl Controller {
             next_delegated: DELEGATED_FENCE_BASE,
             fence_actions: BTreeMap::new(),
             shutdown_deadline_ms: None,
+            partition: None,
         }
     }
 
@@ -410,6 +420,13 @@ impl Controller {
                     && self.members.iter().all(|m| d.joined.contains_key(m))
             }
         }
+    }
+
+    /// The partition CIB while this node is in a partition without quorum
+    /// (what the partition's DC schedules on; `pacer status` shows it, as
+    /// crm_mon shows a partition's own CIB).
+    pub fn partition_cib(&self) -> Option<&Cib> {
+        self.partition.as_ref()
     }
 
     /// This node's own history, as it writes it into the CIB.
@@ -465,8 +482,93 @@ impl Controller {
                 }
             },
         }
-        self.drive(cib, &mut out);
+        // Without quorum the DC works on the partition CIB, or not at all
+        // (not synced yet).
+        let partition = self.partition.take();
+        match &partition {
+            Some(p) => self.drive(p, &mut out),
+            // The replica applies a new view's membership to the CIB just
+            // before it says Synced: nothing is scheduled on that CIB
+            // before this node has taken in the view (and the members have
+            // written their histories).
+            None if self.quorate && self.view_taken_in(cib) => self.drive(cib, &mut out),
+            None => {}
+        }
+        self.partition = partition;
+        if self.partition.is_some() {
+            // No quorum: the partition's writes go to its members.
+            let from = self.cfg.me;
+            for c in &mut out {
+                if let Command::Submit { req, op } = c {
+                    let m = Message::PartitionWrite {
+                        from,
+                        req: *req,
+                        op: op.clone(),
+                    };
+                    *c = Command::Send(wire::encode(&m));
+                }
+            }
+        }
         out
+    }
+
+    /// The CIB's status shows the membership this node knows of.
+    fn view_taken_in(&self, cib: &Cib) -> bool {
+        let mut members = self.members.clone();
+        members.sort_unstable();
+        members_in_cib(cib) == members
+    }
+
+    /// A [`Message::PartitionWrite`] in its agreed place: applied to the
+    /// partition CIB (the sender's own request answered), and, on the DC,
+    /// taken as a CIB change (results confirm actions, attributes abort).
+    fn on_partition_write(
+        &mut self,
+        cib: &Cib,
+        from: NodeId,
+        req: u64,
+        op: CibOp,
+        out: &mut Vec<Command>,
+    ) {
+        let mine = from == self.cfg.me;
+        let Some(mut p) = self.partition.take() else {
+            // Sent before quorum came back: the replicated CIB has what
+            // matters (every node wrote its history at the sync round).
+            if mine {
+                self.on_written(cib, req, false, out);
+            }
+            return;
+        };
+        let ok = match replica::ops::apply(&mut p, &op, &self.cfg.cluster) {
+            Ok(_) => true,
+            Err(e) => {
+                if mine {
+                    out.push(Command::Log(format!(
+                        "partition without quorum: {} refused: {e:?}",
+                        op.describe()
+                    )));
+                }
+                false
+            }
+        };
+        if mine {
+            self.on_written(&p, req, ok, out);
+        }
+        if let Some(d) = self.dc_state.as_mut() {
+            let fp = fingerprint(&p);
+            if fp != d.fingerprint {
+                d.fingerprint = fp;
+                d.needs_run = true;
+                if let Some(t) = d.current.as_mut() {
+                    t.aborted.get_or_insert_with(|| "attributes changed".into());
+                }
+            }
+            if d.current.is_none() {
+                d.needs_run = true;
+            }
+        }
+        self.confirm_from_cib(&p, out);
+        self.partition = Some(p);
     }
 
     fn on_shutdown(&mut self, cib: &Cib, out: &mut Vec<Command>) {
@@ -525,11 +627,28 @@ impl Controller {
                 self.dc = dc;
                 self.quorate = quorate;
                 self.synced = true;
+                self.partition = if quorate {
+                    None
+                } else {
+                    // A partition without quorum: its own copy of the CIB
+                    // (kept across views without quorum; the members write
+                    // their histories into it again below).
+                    let mut p = self.partition.take().unwrap_or_else(|| cib.clone());
+                    replica::ops::apply_membership(
+                        &mut p,
+                        &self.cfg.cluster,
+                        &self.members,
+                        dc,
+                        false,
+                    );
+                    Some(p)
+                };
                 if dc == Some(self.cfg.me) {
                     let now = self.now_ms;
                     let gone: Vec<String> = self
                         .fenced_dcs
                         .iter()
+                        .filter(|_| quorate)
                         .filter(|n| {
                             self.cfg
                                 .cluster
@@ -620,16 +739,19 @@ impl Controller {
                         self.join_waits.insert(req);
                     }
                 }
-                if quorate {
-                    // Joined once the history (and the attribute reset) is
-                    // in the CIB: one sender's writes and messages may be
-                    // delivered out of order, and the DC schedules on it.
-                    let req = self.write_history(out);
-                    self.join_waits.insert(req);
-                }
+                // Joined once the history (and the attribute reset) is in
+                // the CIB (the partition CIB without quorum): one sender's
+                // writes and messages may be delivered out of order, and
+                // the DC schedules on it.
+                let req = self.write_history(out);
+                self.join_waits.insert(req);
             }
             Notice::CibChanged { .. } => {
                 self.adopt_deletions(cib, out);
+                if self.partition.is_some() {
+                    // Without quorum the DC works on the partition CIB.
+                    return;
+                }
                 if let Some(d) = self.dc_state.as_mut() {
                     let fp = fingerprint(cib);
                     if fp != d.fingerprint {
@@ -648,6 +770,9 @@ impl Controller {
                 self.confirm_from_cib(cib, out);
             }
             Notice::Controller { from, payload } => match wire::decode(&payload) {
+                Ok(Message::PartitionWrite { from, req, op }) => {
+                    self.on_partition_write(cib, from, req, op, out)
+                }
                 Ok(m) => self.on_message(from, m, out),
                 Err(e) => out.push(Command::Log(format!(
                     "ignoring a controller message from node {from}: {e}"
@@ -764,6 +889,8 @@ impl Controller {
                     }
                 }
             }
+            // Applied where the CIB is at hand (`on_partition_write`).
+            Message::PartitionWrite { .. } => {}
             Message::Shutdown { node } => {
                 if node != self.me_name || Some(from) != self.dc {
                     return;
@@ -1470,7 +1597,7 @@ impl Controller {
 
     /// Starts what is ready, finishes the transition, starts the next.
     fn drive(&mut self, cib: &Cib, out: &mut Vec<Command>) {
-        if self.dc_state.is_none() || !self.quorate {
+        if self.dc_state.is_none() {
             return;
         }
         for _ in 0..16 {
@@ -1798,6 +1925,19 @@ fn exec_spec(
         },
         node_id,
     ))
+}
+
+/// The members the CIB's status shows (`in_ccm`), by node id.
+fn members_in_cib(cib: &Cib) -> Vec<NodeId> {
+    let mut ids: Vec<NodeId> = cib
+        .status
+        .node_states
+        .iter()
+        .filter(|n| n.in_ccm.as_deref() == Some("true"))
+        .filter_map(|n| n.id.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// The operation record in `node`'s history with this transition key.

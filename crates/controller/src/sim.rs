@@ -72,6 +72,13 @@ pub struct Options {
     /// Clean up every fail count after the chaotic phase (`crm_resource
     /// --cleanup`), so that bans from failures do not keep resources off.
     pub cleanup: bool,
+    /// Scripted network splits: (time, groups of nodes that still reach
+    /// each other); no groups = healed.
+    pub partitions: Vec<(u64, Vec<Vec<NodeId>>)>,
+    /// Check at every step that a resource that is not a clone runs on one
+    /// node at most. Off only for runs without fencing, where a split
+    /// makes both sides run it, as it does Pacemaker's.
+    pub check_single: bool,
 }
 
 impl Options {
@@ -86,6 +93,8 @@ impl Options {
             deaths: Vec::new(),
             shutdowns: Vec::new(),
             cleanup: true,
+            partitions: Vec::new(),
+            check_single: true,
         }
     }
 }
@@ -102,6 +111,8 @@ pub struct Report {
     pub final_digest: String,
     /// Every start asked for: (time, resource, node).
     pub starts: Vec<(u64, String, NodeId)>,
+    /// Every stop asked for: (time, resource, node).
+    pub stops: Vec<(u64, String, NodeId)>,
     /// Nodes that left on their controller's word: (time, node, resources
     /// still running there).
     pub exits: Vec<(u64, NodeId, Vec<String>)>,
@@ -240,7 +251,11 @@ impl World {
         if self.trace.len() >= TRACE_MAX {
             self.trace.pop_front();
         }
-        self.trace.push_back(format!("[{} ms] {line}", self.now()));
+        let line = format!("[{} ms] {line}", self.now());
+        if self.debug {
+            eprintln!("{line}");
+        }
+        self.trace.push_back(line);
     }
 
     fn fail(&self, what: String) -> String {
@@ -448,6 +463,7 @@ impl World {
                                     }
                                 }
                                 if req.action == "stop" {
+                                    self.report.stops.push((now, req.rsc_id.clone(), n));
                                     // Like the real executor: a stop first
                                     // cancels the resource's recurring operations.
                                     node.exec.recurring.retain(|k, _| k.0 != req.rsc_id);
@@ -565,6 +581,9 @@ impl World {
     }
 
     fn check_safety(&self) -> Result<(), String> {
+        if !self.opts.check_single {
+            return Ok(());
+        }
         for r in SINGLE {
             let on: Vec<NodeId> = self
                 .nodes
@@ -967,6 +986,16 @@ impl World {
                 let (_, id, n) = self.opts.deaths.remove(i);
                 self.kill_rsc(n, &id);
             }
+            while let Some(i) = self.opts.partitions.iter().position(|d| d.0 <= now) {
+                let (_, groups) = self.opts.partitions.remove(i);
+                if groups.is_empty() {
+                    self.trace("heal".into());
+                    self.net.heal();
+                } else {
+                    self.trace(format!("partition {groups:?}"));
+                    self.net.partition(&groups);
+                }
+            }
             while let Some(i) = self.opts.shutdowns.iter().position(|d| d.0 <= now) {
                 let (_, n) = self.opts.shutdowns.remove(i);
                 self.trace(format!("shutdown requested on n{n}"));
@@ -1009,6 +1038,7 @@ impl World {
                 self.chaos.then_some(self.opts.chaos_ms),
                 self.opts.deaths.iter().map(|d| d.0).min(),
                 self.opts.shutdowns.iter().map(|d| d.0).min(),
+                self.opts.partitions.iter().map(|d| d.0).min(),
             ];
             let Some(t) = candidates
                 .iter()

@@ -92,6 +92,17 @@ pub enum Message {
     /// DC → `node`: nothing of yours runs any more and you are expected
     /// down (the graph's `do_shutdown`): leave.
     Shutdown { node: String },
+    /// Node → partition: a CIB change made while the partition has no
+    /// quorum. The replicated CIB takes no writes then, so every member
+    /// applies these, in their agreed order, to its partition CIB (the
+    /// replicated one with this partition's membership), on which the
+    /// partition's DC schedules `no-quorum-policy`. `req` is the sender's
+    /// own request id (it answers itself when the change comes back).
+    PartitionWrite {
+        from: NodeId,
+        req: u64,
+        op: replica::ops::CibOp,
+    },
 }
 
 #[derive(Serialize, Deserialize)]

@@ -239,3 +239,75 @@ fn alerts_follow_operations_membership_and_fencing() {
     assert!(desc("member") > 0);
     assert!(desc("lost") > 0);
 }
+
+/// [`SIM_CIB`] without fencing, `ip` (and the group that follows it)
+/// preferring n3, with `policy` as `no-quorum-policy`; n3 is cut off from
+/// the others from 20 s to 40 s.
+fn split_run(policy: &str) -> controller::sim::Report {
+    let cib = SIM_CIB
+        .replace(
+            r#"name="stonith-enabled" value="true""#,
+            r#"name="stonith-enabled" value="false""#,
+        )
+        .replace(
+            r#"name="no-quorum-policy" value="stop""#,
+            &format!(r#"name="no-quorum-policy" value="{policy}""#),
+        )
+        .replace(
+            "<constraints>",
+            r#"<constraints>
+      <rsc_location id="ip-prefers-n3" rsc="ip" node="n3" score="100"/>"#,
+        );
+    assert!(cib.contains(&format!(r#"value="{policy}""#)) && cib.contains("ip-prefers-n3"));
+    let mut o = Options::new(21);
+    o.fault_every_ms = 0;
+    o.op_fail_percent = 0;
+    o.chaos_ms = 60_000;
+    o.cleanup = false;
+    // Without fencing both sides run ip while they are apart.
+    o.check_single = false;
+    o.cib = cib;
+    o.partitions = vec![(20_000, vec![vec![1, 2], vec![3]]), (40_000, vec![])];
+    run(o).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn during_split(list: &[(u64, String, u32)], node: u32) -> Vec<String> {
+    list.iter()
+        .filter(|(t, _, n)| (20_000..40_000).contains(t) && *n == node)
+        .map(|(_, r, _)| r.clone())
+        .collect()
+}
+
+#[test]
+fn no_quorum_policy_stop_stops_everything_in_the_partition_without_quorum() {
+    let r = split_run("stop");
+    let on3 = r
+        .starts
+        .iter()
+        .filter(|(t, rsc, n)| *t < 20_000 && rsc == "ip" && *n == 3);
+    assert_eq!(
+        on3.count(),
+        1,
+        "ip should start on n3 first: {:?}",
+        r.starts
+    );
+    let stopped = during_split(&r.stops, 3);
+    for rsc in ["ip", "web-fs", "web-srv", "ping", "db"] {
+        assert!(
+            stopped.iter().any(|s| s == rsc),
+            "n3 kept {rsc}: stops {stopped:?}"
+        );
+    }
+    // The quorate side (no fencing) runs ip meanwhile.
+    let elsewhere = [during_split(&r.starts, 1), during_split(&r.starts, 2)].concat();
+    assert!(elsewhere.iter().any(|s| s == "ip"), "{:?}", r.starts);
+}
+
+#[test]
+fn no_quorum_policy_freeze_keeps_what_runs_in_the_partition() {
+    let r = split_run("freeze");
+    assert_eq!(during_split(&r.stops, 3), Vec::<String>::new());
+    assert_eq!(during_split(&r.starts, 3), Vec::<String>::new());
+    let elsewhere = [during_split(&r.starts, 1), during_split(&r.starts, 2)].concat();
+    assert!(elsewhere.iter().any(|s| s == "ip"), "{:?}", r.starts);
+}

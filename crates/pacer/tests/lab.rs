@@ -1012,4 +1012,39 @@ fn resources_and_fencing(lab: &Lab) {
         times.len(),
         lab.logs_tail()
     );
+
+    // J. no-quorum-policy=stop without fencing: the node cut off from the
+    //    others stops what it runs (its own partition's DC decides so);
+    //    the others, quorate, start it; after healing it comes back.
+    let props = r#"<nvpair id="opt-stonith" name="stonith-enabled" value="false"/><nvpair id="opt-nqp" name="no-quorum-policy" value="stop"/>"#;
+    lab.configure(props, &svc(""), &prefers);
+    lab.anything_runs_on("svc on its node, without fencing", "svc", p);
+    let rest: Vec<String> = (1..=3).filter(|i| *i != p).map(|i| i.to_string()).collect();
+    let since = Instant::now();
+    lab.ok(&["lab", "partition", &rest.join(","), &p.to_string()]);
+    lab.until("svc stopped on the node without quorum", || {
+        match lab.anything_pid(p, "svc") {
+            None => Ok(()),
+            Some(pid) => Err(format!("still running there as {pid}")),
+        }
+    });
+    let stopped_ms = since.elapsed().as_millis();
+    // Its status shows its own partition, as crm_mon's does.
+    let status = lab.admin(p, &["status"]);
+    assert!(status.contains("partition WITHOUT quorum"), "{status}");
+    lab.until("svc started by the quorate side", || {
+        let on = lab.anything_on("svc");
+        if on.len() == 1 && on[0] != p {
+            Ok(())
+        } else {
+            Err(format!("process on {on:?}"))
+        }
+    });
+    eprintln!(
+        "lab: n{p} cut off -> svc stopped there after {stopped_ms} ms, running elsewhere after {} ms",
+        since.elapsed().as_millis()
+    );
+    lab.ok(&["lab", "heal"]);
+    lab.all_back("one cluster after the split");
+    lab.anything_runs_on("svc back on its node after the split", "svc", p);
 }

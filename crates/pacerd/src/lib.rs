@@ -426,9 +426,13 @@ impl<C: Cluster> Daemon<C> {
                 None
             }
             Request::Cib => {
-                let _ = reply.try_send(Response::Cib {
-                    xml: self.engine.xml().to_string(),
-                });
+                // Without quorum: the partition's own view (its membership,
+                // have-quorum="false", what it stopped).
+                let xml = match self.controller.partition_cib() {
+                    Some(p) => cib::write::cib(p).to_xml(),
+                    None => self.engine.xml().to_string(),
+                };
+                let _ = reply.try_send(Response::Cib { xml });
                 None
             }
             Request::FenceHistory => {
