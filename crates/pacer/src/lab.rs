@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
+mod failover;
 mod fence;
 
 /// The default first part of every lab interface and namespace name.
@@ -155,6 +156,36 @@ pub enum Bench {
         /// The recurring monitor's interval.
         #[arg(long, default_value = "10s")]
         interval: String,
+        /// corosync token timeout in ms.
+        #[arg(long, default_value_t = 1000)]
+        token: u32,
+        #[command(flatten)]
+        lab: LabDir,
+    },
+    /// The node running a resource freezes (corosync and pacerd SIGSTOPped)
+    /// → the resource runs on another node, per run and median/p95 (as the
+    /// Pacemaker reference lab's meas_b), with fencing (fence_pacer_lab) or
+    /// without (--no-fencing, as the reference lab).
+    Node {
+        #[arg(long, default_value_t = 20)]
+        runs: u32,
+        /// dummy (ocf:pacemaker:Dummy) or anything (a `sleep infinity` daemon).
+        #[arg(long, default_value = "dummy")]
+        agent: String,
+        /// corosync token timeout in ms.
+        #[arg(long, default_value_t = 1000)]
+        token: u32,
+        /// stonith-enabled=false (the survivors start it once the view lacks the node).
+        #[arg(long)]
+        no_fencing: bool,
+        #[command(flatten)]
+        lab: LabDir,
+    },
+    /// Idle memory (RSS, PSS) and CPU per node, as the reference lab's footprint.
+    Footprint {
+        /// How long to measure idle CPU.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
         /// corosync token timeout in ms.
         #[arg(long, default_value_t = 1000)]
         token: u32,
@@ -445,6 +476,18 @@ fn bench(b: Bench) -> anyhow::Result<ExitCode> {
             token,
             lab,
         } => bench_resource(&lab.dir, runs, &agent, &interval, token),
+        Bench::Node {
+            runs,
+            agent,
+            token,
+            no_fencing,
+            lab,
+        } => failover::bench_node(&lab.dir, runs, &agent, token, !no_fencing),
+        Bench::Footprint {
+            seconds,
+            token,
+            lab,
+        } => failover::bench_footprint(&lab.dir, seconds, token),
         Bench::Cib {
             clients,
             updates,
@@ -542,82 +585,19 @@ fn bench_resource(
     interval: &str,
     token: u32,
 ) -> anyhow::Result<ExitCode> {
-    const RSC: &str = "bench";
-    let dummy = match agent {
-        "dummy" => true,
-        "anything" => false,
-        other => bail!("--agent {other}: use anything or dummy"),
-    };
+    use failover::{BenchRsc, RSC};
+    let dummy = BenchRsc::is_dummy(agent)?;
     if cib::value::parse_duration_ms(interval).is_none() {
         bail!("--interval {interval}: not a duration (10s, 1s, 500ms)");
     }
     let guard = fresh_lab(dir, 3, Some(token))?;
     let l = &guard.0;
-    let sock = l.socket(1).context("node 1's socket")?;
-    let cib = crate::status::fetch_cib(&sock)?;
-    let primitive = if dummy {
-        format!(
-            r#"<primitive id="{RSC}" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="{RSC}-monitor" name="monitor" interval="{interval}" timeout="20s"/></operations></primitive>"#
-        )
-    } else {
-        format!(
-            r#"<primitive id="{RSC}" class="ocf" provider="heartbeat" type="anything"><instance_attributes id="{RSC}-ia"><nvpair id="{RSC}-bin" name="binfile" value="/bin/sleep"/><nvpair id="{RSC}-args" name="cmdline_options" value="infinity"/><nvpair id="{RSC}-pidfile" name="pidfile" value="/run/anything_{RSC}.pid"/></instance_attributes><operations><op id="{RSC}-monitor" name="monitor" interval="{interval}" timeout="20s"/></operations></primitive>"#
-        )
-    };
-    let new = cib
-        .replace(
-            "<crm_config/>",
-            r#"<crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="opt-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>"#,
-        )
-        .replace("<resources/>", &format!("<resources>{primitive}</resources>"));
-    let mut client = control::Client::connect(&sock)?;
-    match client.call(&control::Request::Change {
-        op: replica::ops::CibOp::ReplaceConfiguration {
-            cib_xml: new,
-            base: None,
-        },
-    })? {
-        control::Response::Done { .. } => {}
-        other => bail!("configuring the benchmark resource: {other:?}"),
-    }
-    // The resource's "process": a pid file (anything) or a state file (Dummy).
-    let marker = |i: u32| -> Option<PathBuf> {
-        let p = l.pacerd_pid(i)?;
-        Some(PathBuf::from(if dummy {
-            format!("/proc/{p}/root/run/Dummy-{RSC}.state")
-        } else {
-            format!("/proc/{p}/root/run/anything_{RSC}.pid")
-        }))
-    };
-    let live_pid = |i: u32| -> Option<i32> {
-        let text = std::fs::read_to_string(marker(i)?).ok()?;
-        let pid: i32 = text.trim().parse().ok()?;
-        alive(pid).then_some(pid)
-    };
-    let running = |i: u32| -> bool {
-        if dummy {
-            marker(i).is_some_and(|m| m.exists())
-        } else {
-            live_pid(i).is_some()
-        }
-    };
-    let settle = |what: &str| -> anyhow::Result<u32> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let on: Vec<u32> = (1..=3).filter(|i| running(*i)).collect();
-            let cib = l.socket(1).and_then(|s| crate::status::fetch_cib(&s).ok());
-            if let ([node], Some(cib)) = (on.as_slice(), cib) {
-                let at = admin::locate(&cib, RSC, (wall_ms() / 1000) as i64).unwrap_or_default();
-                if at.len() == 1 && at[0].0 == format!("n{node}") {
-                    return Ok(*node);
-                }
-            }
-            if Instant::now() > deadline {
-                bail!("{what}: the resource did not settle on one node within 60 s (running on {on:?}); see {}/n*/pacerd.log", dir.display());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
+    let r = BenchRsc { lab: l, dummy };
+    r.configure(interval, false)?;
+    let marker = |i: u32| r.marker(i);
+    let live_pid = |i: u32| r.live_pid(i);
+    let running = |i: u32| r.running(i);
+    let settle = |what: &str| r.settle(what);
     println!(
         "resource failure → running again: {} ({}), monitor every {interval}, {runs} runs; times from the failure",
         if dummy { "Dummy, state file removed" } else { "anything, process SIGKILLed" },

@@ -189,7 +189,7 @@ fn netns_id(lab: &Lab, i: u32) -> Option<(u64, u64)> {
 }
 
 /// Every live process in node `i`'s network namespace, this one excepted.
-fn node_pids(lab: &Lab, i: u32) -> Vec<i32> {
+pub(super) fn node_pids(lab: &Lab, i: u32) -> Vec<i32> {
     let Some(id) = netns_id(lab, i) else {
         return Vec::new();
     };
@@ -209,7 +209,7 @@ fn node_pids(lab: &Lab, i: u32) -> Vec<i32> {
 }
 
 /// SIGKILL to every process of the node until none is left (bounded).
-fn off(lab: &Lab, i: u32) -> anyhow::Result<()> {
+pub(super) fn off(lab: &Lab, i: u32) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let pids = node_pids(lab, i);
