@@ -40,7 +40,7 @@
 //! Covered: `node`, `primitive`, `rsc_template`, `group`, `clone`, `ms`,
 //! `location` (score and rule forms, patterns, resource sets), `colocation`,
 //! `order`, `rsc_ticket`, `property`, `rsc_defaults`, `op_defaults`, `tag`,
-//! and `xml <element>` for everything else (bundles, alerts, ACLs, fencing
+//! `alert`, and `xml <element>` for everything else (bundles, ACLs, fencing
 //! topology are printed that way).
 //!
 //! **Architecture Invariant:** pure text-to-data and data-to-text; no file,

@@ -69,7 +69,7 @@ pub fn cli_name(tag: &str) -> &str {
 }
 
 /// Statements pacer reads, for "unknown command" messages.
-const COMMANDS: [&str; 18] = [
+const COMMANDS: [&str; 19] = [
     "node",
     "primitive",
     "rsc_template",
@@ -86,17 +86,17 @@ const COMMANDS: [&str; 18] = [
     "rsc_defaults",
     "op_defaults",
     "tag",
+    "alert",
     "xml",
     "bundle",
 ];
 
 /// crmsh statements pacer does not read in crm form (they can be loaded as
 /// `xml <…>`, which is also how `show` prints them).
-const UNSUPPORTED: [&str; 8] = [
+const UNSUPPORTED: [&str; 7] = [
     "bundle",
     "fencing_topology",
     "fencing-topology",
-    "alert",
     "user",
     "role",
     "acl_target",
@@ -204,6 +204,7 @@ pub fn parse_statement(st: &Statement) -> Result<Object> {
         "rsc_ticket" => p.ticket()?,
         "property" | "rsc_defaults" | "op_defaults" => p.property(&kw)?,
         "tag" => p.tag()?,
+        "alert" => p.alert()?,
         "xml" => return xml_statement(st),
         other if UNSUPPORTED.contains(&other) => {
             return Err(p.err_at(
@@ -453,6 +454,8 @@ struct P<'a> {
     object: Option<String>,
     /// What the parser would have accepted at the point it stopped.
     expected: Vec<&'static str>,
+    /// Words that also end a name/value list here (an alert's `to`, …).
+    stop_words: &'static [&'static str],
 }
 
 impl<'a> P<'a> {
@@ -475,6 +478,7 @@ impl<'a> P<'a> {
             end,
             object: None,
             expected: Vec::new(),
+            stop_words: &[],
         }
     }
 
@@ -605,7 +609,11 @@ impl<'a> P<'a> {
     fn nvpairs(&mut self) -> Vec<Element> {
         let mut out = Vec::new();
         while let Some(t) = self.peek_text() {
-            if TERMINATORS.iter().any(|k| k.eq_ignore_ascii_case(t)) {
+            if TERMINATORS
+                .iter()
+                .chain(self.stop_words)
+                .any(|k| k.eq_ignore_ascii_case(t))
+            {
                 break;
             }
             let el = match classify_nv(t) {
@@ -1736,6 +1744,132 @@ impl<'a> P<'a> {
     }
 
     /// `tag <id>[:] <rsc>…`
+    /// `alert <id> <path> [description=…] [attributes …] [meta …]
+    /// [select nodes|fencing|resources|attributes { <name>… }…]
+    /// [to [{] <recipient> [description=…] [attributes …] [meta …] [}]]…`,
+    /// as crmsh's `parse_alert` reads it (recipients get the ids
+    /// `<id>-recipient-<n>`).
+    fn alert(&mut self) -> Result<Element> {
+        const CLAUSES: [&str; 4] = ["attributes", "meta", "select", "to"];
+        const KINDS: [&str; 4] = ["nodes", "fencing", "resources", "attributes"];
+        let id = self.object_id("alert")?;
+        let path = self.next_word("the alert agent's path")?;
+        let mut out = Element::new("alert")
+            .with_attr("id", id)
+            .with_attr("path", path);
+        if let Some(d) = self.description() {
+            out.set_attr("description", d);
+        }
+        let mut recipients = 0;
+        while let Some(t) = self.peek_text() {
+            self.expected = CLAUSES.to_vec();
+            let lower = t.to_ascii_lowercase();
+            match lower.as_str() {
+                "attributes" | "meta" => {
+                    self.i += 1;
+                    self.stop_words = &["to", "select"];
+                    let tag = if lower == "meta" {
+                        "meta_attributes"
+                    } else {
+                        "instance_attributes"
+                    };
+                    if let Some(l) = self.attr_list(tag, true)? {
+                        out.push(l);
+                    }
+                }
+                "select" => {
+                    self.i += 1;
+                    let mut select: Option<Element> = None;
+                    while let Some(k) = self.peek_text().map(str::to_ascii_lowercase) {
+                        if !KINDS.contains(&k.as_str()) {
+                            break;
+                        }
+                        // `attributes` without `{` starts an attribute list.
+                        let brace = self.toks.get(self.i + 1).is_some_and(|t| t.text == "{");
+                        if k == "attributes" && !brace {
+                            break;
+                        }
+                        self.i += 1;
+                        let mut kind = Element::new(format!("select_{k}"));
+                        if k == "attributes" {
+                            self.i += 1;
+                            loop {
+                                match self.peek_text() {
+                                    Some("}") => {
+                                        self.i += 1;
+                                        break;
+                                    }
+                                    Some(name) if is_identifier(name) => {
+                                        self.i += 1;
+                                        kind.push(Element::new("attribute").with_attr("name", name));
+                                    }
+                                    Some(other) => {
+                                        return Err(self.err(format!(
+                                            "'{other}' is not an attribute name: write `select attributes {{ name1 name2 }}`"
+                                        )))
+                                    }
+                                    None => {
+                                        return Err(self.err(
+                                            "`select attributes {` is not closed: end the names with `}`".into(),
+                                        ))
+                                    }
+                                }
+                            }
+                        }
+                        select
+                            .get_or_insert_with(|| Element::new("select"))
+                            .push(kind);
+                    }
+                    if let Some(sel) = select {
+                        out.push(sel);
+                    }
+                }
+                "to" => {
+                    self.i += 1;
+                    recipients += 1;
+                    let brace = self.eat("{");
+                    let value = self
+                        .next_word("a recipient (a file, address or other value for the agent)")?;
+                    let mut r = Element::new("recipient")
+                        .with_attr("id", format!("{id}-recipient-{recipients}"))
+                        .with_attr("value", value);
+                    if let Some(d) = self.description() {
+                        r.set_attr("description", d);
+                    }
+                    self.stop_words = if brace {
+                        &["to", "select", "}"]
+                    } else {
+                        &["to", "select"]
+                    };
+                    while let Some(kw) = self.peek_text().map(str::to_ascii_lowercase) {
+                        let tag = match kw.as_str() {
+                            "attributes" => "instance_attributes",
+                            "meta" => "meta_attributes",
+                            _ => break,
+                        };
+                        self.i += 1;
+                        if let Some(l) = self.attr_list(tag, true)? {
+                            r.push(l);
+                        }
+                    }
+                    if brace && !self.eat("}") {
+                        return Err(self.err(format!(
+                            "the recipient `{{ {value} …` is not closed: end it with `}}`"
+                        )));
+                    }
+                    out.push(r);
+                }
+                _ => {
+                    return Err(self.err(format!(
+                    "unexpected '{t}' in alert \"{id}\"; expected attributes, meta, select or to"
+                )))
+                }
+            }
+        }
+        self.stop_words = &[];
+        Ok(out)
+    }
+
     fn tag(&mut self) -> Result<Element> {
         let t = self.next_word("the tag's name")?;
         let id = t.strip_suffix(':').unwrap_or(t);

@@ -15,10 +15,13 @@
 //! cannot state (expressions, date specs, resource sets) are regenerated on
 //! reload, as with crmsh, and so are default values crm syntax cannot write
 //! (`boolean-op="and"`, a set's `sequential="true"`). Anything else the syntax cannot express (unknown
-//! attributes, nested rules, bundles, alerts, ACLs, fencing topology) is
+//! attributes, nested rules, bundles, ACLs, fencing topology, an alert
+//! recipient's description) is
 //! printed as `xml <element …>`, which `load` reads back unchanged.
 //!
-//! Differences from crmsh's output: values are quoted and escaped so that
+//! Differences from crmsh's output: an alert's sets are printed ahead of
+//! its recipients (crmsh keeps the document order and then puts every
+//! recipient in braces), values are quoted and escaped so that
 //! they always read back (crmsh leaves rule values unquoted and does not
 //! escape backslashes), nothing is obscured (crmsh prints `passw*` values as
 //! `******` by default), `string:` comparison types are kept (crmsh drops
@@ -97,11 +100,14 @@ pub fn show(conf: &cib::Configuration) -> String {
             out.push(xml_form(sec));
         }
     }
-    for name in ["acls", "alerts"] {
-        if let Some(sec) = section(name) {
-            for c in &sec.children {
-                out.push(xml_form(c));
-            }
+    if let Some(sec) = section("acls") {
+        for c in &sec.children {
+            out.push(xml_form(c));
+        }
+    }
+    if let Some(sec) = section("alerts") {
+        for c in &sec.children {
+            out.push(statement(c, c));
         }
     }
     let known = [
@@ -384,6 +390,7 @@ fn render(el: &Element) -> Option<String> {
         "rsc_colocation" | "rsc_order" | "rsc_ticket" => simple_constraint(el),
         "cluster_property_set" => property("property", el),
         "rsc_defaults" | "op_defaults" => property(&el.name, el.children.first()?),
+        "alert" => alert(el),
         "tag" => {
             let mut s = format!("tag {}", el.attr("id")?);
             for r in &el.children {
@@ -816,6 +823,87 @@ fn property(kw: &str, set: &Element) -> Option<String> {
             "nvpair" => nvpair(c)?,
             _ => return None,
         });
+    }
+    Some(join(parts))
+}
+
+/// `alert <id> <path> …` as crmsh's `CibAlert` prints it: attributes,
+/// meta, selection, recipients; every recipient in braces when an
+/// alert-level set follows a recipient (crmsh's `_is_complex`, which never
+/// happens here: the model keeps the sets ahead of the recipients, which
+/// means the same).
+fn alert(el: &Element) -> Option<String> {
+    let mut parts = vec![format!(
+        "alert {} {}",
+        el.attr("id")?,
+        quote(el.attr("path")?)
+    )];
+    if let Some(d) = el.attr("description") {
+        parts.push(pair("description", Some(d)));
+    }
+    let first_recipient = el.children.iter().position(|c| c.name == "recipient");
+    let braces = first_recipient.is_some_and(|i| {
+        el.children[i + 1..]
+            .iter()
+            .any(|c| c.name == "instance_attributes" || c.name == "meta_attributes")
+    });
+    // The model keeps no order between an alert's parts: print them in
+    // the order crmsh's parser writes them.
+    let rank = |c: &Element| match c.name.as_str() {
+        "instance_attributes" => 0,
+        "meta_attributes" => 1,
+        "select" => 2,
+        _ => 3,
+    };
+    let mut children: Vec<&Element> = el.children.iter().collect();
+    children.sort_by_key(|c| rank(c));
+    for c in children {
+        match c.name.as_str() {
+            "instance_attributes" => parts.push(attr_set("attributes", c)?),
+            "meta_attributes" => parts.push(attr_set("meta", c)?),
+            "select" => {
+                let mut s = String::from("select");
+                for k in &c.children {
+                    let Some(kind) = k.name.strip_prefix("select_") else {
+                        continue;
+                    };
+                    s.push(' ');
+                    s.push_str(kind);
+                    if kind == "attributes" {
+                        s.push_str(" {");
+                        for a in k.children.iter().filter(|a| a.name == "attribute") {
+                            s.push(' ');
+                            s.push_str(a.attr("name")?);
+                        }
+                        s.push_str(" }");
+                    }
+                }
+                parts.push(s);
+            }
+            "recipient" => {
+                let mut s = String::from("to ");
+                if braces {
+                    s.push_str("{ ");
+                }
+                s.push_str(&quote(c.attr("value")?));
+                let mut sets: Vec<&Element> = c.children.iter().collect();
+                sets.sort_by_key(|c| rank(c));
+                for set in sets {
+                    let kw = match set.name.as_str() {
+                        "instance_attributes" => "attributes",
+                        "meta_attributes" => "meta",
+                        _ => continue,
+                    };
+                    s.push(' ');
+                    s.push_str(&attr_set(kw, set)?);
+                }
+                if braces {
+                    s.push_str(" }");
+                }
+                parts.push(s);
+            }
+            _ => {}
+        }
     }
     Some(join(parts))
 }

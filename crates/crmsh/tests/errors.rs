@@ -136,3 +136,27 @@ fn non_ascii_next_to_keywords_is_not_a_panic() {
         let _ = crmsh::parse_configuration(s);
     }
 }
+
+#[test]
+fn malformed_alerts_say_what_is_missing() {
+    let cases: &[(&str, &str)] = &[
+        ("alert a1", "alert \"a1\": expected the alert agent's path"),
+        (
+            "alert a1 /bin/a.sh to { /tmp/log meta timeout=5s",
+            "alert \"a1\": the recipient `{ /tmp/log …` is not closed: end it with `}`",
+        ),
+        (
+            "alert a1 /bin/a.sh select attributes { standby",
+            "alert \"a1\": `select attributes {` is not closed",
+        ),
+        (
+            "alert a1 /bin/a.sh sendto /tmp/log",
+            "alert \"a1\": unexpected 'sendto' in alert \"a1\"; expected attributes, meta, select or to",
+        ),
+        ("alert 1a /bin/a.sh", "'1a' is not a valid id"),
+    ];
+    for (text, want) in cases {
+        let got = err(text);
+        assert!(got.contains(want), "{text}\n got: {got}\nwant: {want}");
+    }
+}

@@ -101,7 +101,7 @@ fn lab_demo_settles_with_the_example_running() {
     std::fs::write(
         &crm,
         format!(
-            "xml <alert id=\"file-log\" path=\"/usr/share/pacemaker/alerts/alert_file.sh.sample\"><select><select_nodes/><select_fencing/><select_resources/><select_attributes/></select><recipient id=\"file-log-to\" value=\"{}\"/></alert>\n",
+            "alert file-log /usr/share/pacemaker/alerts/alert_file.sh.sample \\\n\tselect nodes fencing resources attributes {{ }} \\\n\tto {}\n",
             log.display()
         ),
     )
