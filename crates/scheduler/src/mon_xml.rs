@@ -1,14 +1,16 @@
 //! `crm_mon -1 --output-as=xml`: the same facts as [`crate::mon`] in
 //! Pacemaker's XML result layout (`<pacemaker-result>`): summary, nodes,
-//! failures, status. Resources, node attributes and node history are not
-//! written yet (their elements are left out). Pure: "now" and the time
+//! resources (every resource, inactive ones too, as crm_mon's XML always
+//! lists them), node attributes, node history (operations), failures,
+//! status. Pure: "now" and the time
 //! zone are parameters, as for the text view.
 
 use cib::Cib;
 
-use crate::mon::{cib_option, ctime, mixed_version, MonOptions};
+use crate::mon::{cib_option, ctime, failcount, find_history_resource, mixed_version, MonOptions};
 use crate::state::*;
-use crate::util::parse_op_key;
+use crate::summary::{displayable_role, pending_state, role_text};
+use crate::util::{numeric_strcasecmp, parse_op_key};
 
 /// XML attribute text.
 fn esc(s: &str) -> String {
@@ -55,6 +57,9 @@ pub fn render(cib: &Cib, st: &ClusterState, opts: &MonOptions, request: &str) ->
     );
     summary(&mut out, cib, st, opts);
     nodes(&mut out, st);
+    resources(&mut out, st);
+    node_attributes(&mut out, st);
+    node_history(&mut out, cib, st, opts);
     failures(&mut out, st, opts);
     out.push_str("  <status code=\"0\" message=\"OK\"/>\n</pacemaker-result>\n");
     out
@@ -265,5 +270,391 @@ fn failures(out: &mut String, st: &ClusterState, opts: &MonOptions) {
     }
     if open {
         out.push_str("  </failures>\n");
+    }
+}
+
+/// An element with attributes, left open (`</name>` written by the caller).
+fn open(out: &mut String, indent: usize, name: &str, attrs: &[(&str, Option<String>)]) {
+    el(out, indent, name, attrs);
+    // `el` closes it; reopen: drop "/>\n", write ">\n".
+    out.truncate(out.len() - 3);
+    out.push_str(">\n");
+}
+
+fn close(out: &mut String, indent: usize, name: &str) {
+    out.push_str(&format!("{}</{name}>\n", " ".repeat(indent)));
+}
+
+/// `<resources>`: every top-level resource but inactive orphans, as the
+/// `resource-list` message with inactive resources shown.
+fn resources(out: &mut String, st: &ClusterState) {
+    let mut body = String::new();
+    for &rsc in &st.top {
+        if st.rsc(rsc).flags.orphan && !st.is_active(rsc, true) {
+            continue;
+        }
+        if filtered_by_node(st, rsc) {
+            continue;
+        }
+        resource_xml(&mut body, st, rsc, 4);
+    }
+    if body.is_empty() {
+        out.push_str("  <resources/>\n");
+    } else {
+        out.push_str("  <resources>\n");
+        out.push_str(&body);
+        out.push_str("  </resources>\n");
+    }
+}
+
+/// Active, yet placed on no node (see `summary`'s twin).
+fn filtered_by_node(st: &ClusterState, rsc: RscId) -> bool {
+    st.is_active(rsc, false) && st.rsc(rsc).running_on.is_empty()
+}
+
+fn resource_xml(out: &mut String, st: &ClusterState, rsc: RscId, indent: usize) {
+    let r = st.rsc(rsc);
+    match &r.kind {
+        ResourceKind::Primitive(_) => primitive_xml(out, st, rsc, indent),
+        ResourceKind::Group => {
+            if r.children.is_empty() {
+                return;
+            }
+            open(
+                out,
+                indent,
+                "group",
+                &[
+                    ("id", s(&r.id)),
+                    ("number_resources", s(r.children.len())),
+                    ("managed", b(r.flags.managed)),
+                    ("disabled", b(st.is_disabled(rsc))),
+                ],
+            );
+            for &c in &r.children {
+                resource_xml(out, st, c, indent + 2);
+            }
+            close(out, indent, "group");
+        }
+        ResourceKind::Clone(_) => {
+            let target = r.target_role_meta().or_else(|| {
+                r.children
+                    .first()
+                    .and_then(|&c| st.rsc(c).target_role_meta())
+            });
+            let mut body = String::new();
+            for &c in &r.children {
+                if filtered_by_node(st, c) {
+                    continue;
+                }
+                resource_xml(&mut body, st, c, indent + 2);
+            }
+            if body.is_empty() {
+                return;
+            }
+            open(
+                out,
+                indent,
+                "clone",
+                &[
+                    ("id", s(&r.id)),
+                    ("multi_state", b(r.flags.promotable)),
+                    ("unique", b(r.flags.unique)),
+                    ("managed", b(r.flags.managed)),
+                    ("disabled", b(st.is_disabled(rsc))),
+                    ("failed", b(r.flags.failed)),
+                    ("failure_ignored", b(r.flags.failure_ignored)),
+                    ("target_role", target.map(str::to_string)),
+                ],
+            );
+            out.push_str(&body);
+            close(out, indent, "clone");
+        }
+        ResourceKind::Bundle(bs) => {
+            let mut body = String::new();
+            for rep in &bs.replicas {
+                if filtered_by_node(st, rep.container) {
+                    continue;
+                }
+                open(&mut body, indent + 2, "replica", &[("id", s(rep.offset))]);
+                for part in [rep.ip, rep.child, Some(rep.container), rep.remote]
+                    .into_iter()
+                    .flatten()
+                {
+                    resource_xml(&mut body, st, part, indent + 4);
+                }
+                close(&mut body, indent + 2, "replica");
+            }
+            if body.is_empty() {
+                return;
+            }
+            open(
+                out,
+                indent,
+                "bundle",
+                &[
+                    ("id", s(&r.id)),
+                    ("type", s(&bs.agent)),
+                    ("image", s(&bs.image)),
+                    ("unique", b(r.flags.unique)),
+                    ("managed", b(r.flags.managed)),
+                    ("failed", b(r.flags.failed)),
+                ],
+            );
+            out.push_str(&body);
+            close(out, indent, "bundle");
+        }
+    }
+}
+
+/// `pe__resource_xml`: one primitive and the nodes it runs on.
+fn primitive_xml(out: &mut String, st: &ClusterState, rsc: RscId, indent: usize) {
+    let r = st.rsc(rsc);
+    let ResourceKind::Primitive(p) = &r.kind else {
+        return;
+    };
+    let agent = match (&p.provider, p.class.eq_ignore_ascii_case("ocf")) {
+        (Some(pr), true) => format!("{}:{pr}:{}", p.class, p.agent),
+        _ => format!("{}:{}", p.class, p.agent),
+    };
+    let role = pending_state(r.pending_task.as_deref())
+        .unwrap_or_else(|| role_text(displayable_role(st, rsc)));
+    let attrs = [
+        ("id", s(st.printable_id(rsc))),
+        ("resource_agent", s(agent)),
+        ("role", s(role)),
+        ("target_role", r.target_role_meta().map(str::to_string)),
+        ("active", b(st.is_active(rsc, true))),
+        ("orphaned", b(r.flags.orphan)),
+        ("blocked", b(r.flags.block)),
+        ("managed", b(r.flags.managed)),
+        ("failed", b(r.flags.failed)),
+        ("failure_ignored", b(r.flags.failure_ignored)),
+        ("nodes_running_on", s(r.running_on.len())),
+        (
+            "pending",
+            (r.pending_task.as_deref() == Some("monitor")).then(|| "Monitoring".to_string()),
+        ),
+        ("locked_to", r.lock_node.map(|n| st.node(n).uname.clone())),
+    ];
+    if r.running_on.is_empty() {
+        el(out, indent, "resource", &attrs);
+        return;
+    }
+    open(out, indent, "resource", &attrs);
+    for &n in &r.running_on {
+        let node = st.node(n);
+        el(
+            out,
+            indent + 2,
+            "node",
+            &[
+                ("name", s(&node.uname)),
+                ("id", s(&node.id)),
+                ("cached", b(node.online)),
+            ],
+        );
+    }
+    close(out, indent, "resource");
+}
+
+/// Attributes crm_mon does not show (`FILTER_STR`): automatic ones and those
+/// with a view of their own.
+const HIDDEN_ATTRIBUTE_PREFIXES: [&str; 6] = [
+    "fail-count",
+    "last-failure",
+    "shutdown",
+    "terminate",
+    "standby",
+    "#",
+];
+
+/// `<node_attributes>`: each online node's visible attributes, by name;
+/// the attribute of a ping resource running on the node with the score it
+/// would have with every host answering (`expected`, crm_mon's
+/// `add_extra_info` over the node's running resources).
+fn node_attributes(out: &mut String, st: &ClusterState) {
+    let mut body = String::new();
+    let mut nodes: Vec<&Node> = st.nodes.iter().filter(|n| n.online).collect();
+    nodes.sort_by(|a, b| numeric_strcasecmp(&a.uname, &b.uname));
+    for n in nodes {
+        let shown: Vec<(&String, &String)> = n
+            .attrs
+            .iter()
+            .filter(|(k, _)| !HIDDEN_ATTRIBUTE_PREFIXES.iter().any(|p| k.starts_with(p)))
+            .collect();
+        if shown.is_empty() {
+            continue;
+        }
+        open(&mut body, 4, "node", &[("name", s(&n.uname))]);
+        for (name, value) in shown {
+            let expected = n
+                .running_rsc
+                .iter()
+                .find_map(|&r| ping_expected(st, r, name))
+                .map(|e| e.to_string());
+            el(
+                &mut body,
+                6,
+                "attribute",
+                &[
+                    ("name", s(name)),
+                    ("value", s(value)),
+                    ("expected", expected),
+                ],
+            );
+        }
+        close(&mut body, 4, "node");
+    }
+    if !body.is_empty() {
+        out.push_str("  <node_attributes>\n");
+        out.push_str(&body);
+        out.push_str("  </node_attributes>\n");
+    }
+}
+
+/// The first ping (or pingd) resource under `rsc` that sets attribute
+/// `attr` (its `name` parameter, default `pingd`): the number of its
+/// `host_list` entries times its `multiplier`. Parameters are read as
+/// configured (rules are not evaluated).
+fn ping_expected(st: &ClusterState, rsc: RscId, attr: &str) -> Option<i64> {
+    let r = st.rsc(rsc);
+    if let Some(e) = r.children.iter().find_map(|&c| ping_expected(st, c, attr)) {
+        return Some(e);
+    }
+    let ResourceKind::Primitive(p) = &r.kind else {
+        return None;
+    };
+    if !p.agent.eq_ignore_ascii_case("ping") && !p.agent.eq_ignore_ascii_case("pingd") {
+        return None;
+    }
+    let config = p.config.as_ref()?;
+    let param = |name: &str| -> Option<&str> {
+        config
+            .instance_attributes
+            .iter()
+            .flat_map(|set| set.nvpairs.iter())
+            .find(|nv| nv.name == name)
+            .and_then(|nv| nv.value.as_deref())
+    };
+    if !param("name").unwrap_or("pingd").eq_ignore_ascii_case(attr) {
+        return None;
+    }
+    // g_strsplit on single spaces: empty entries count.
+    let hosts = param("host_list").map_or(0, |h| h.split(' ').count() as i64);
+    let multiplier = param("multiplier")
+        .and_then(|m| m.trim().parse::<i64>().ok())
+        .unwrap_or(1);
+    Some(hosts * multiplier)
+}
+
+/// `<node_history>`: for each online node (in the status section's order),
+/// the operations of each resource in its history, as crm_mon's
+/// `node-history-list` with operations shown: probes that found the
+/// resource stopped and notifications left out, sorted by call id, under a
+/// `resource_history` with the fail count.
+fn node_history(out: &mut String, cib: &Cib, st: &ClusterState, opts: &MonOptions) {
+    let mut any_node = false;
+    let mut body = String::new();
+    for ns in &cib.status.node_states {
+        let Some(nid) = st.nodes.iter().position(|n| n.id == ns.id).map(NodeId) else {
+            continue;
+        };
+        if !st.node(nid).online {
+            continue;
+        }
+        any_node = true;
+        let mut node_body = String::new();
+        for lr in ns.lrm_resources() {
+            let ops: Vec<&cib::LrmRscOp> = lr
+                .ops
+                .iter()
+                .filter(|op| {
+                    let task = shown_task(op);
+                    let stopped_probe = task == "probe" && op.rc_code.unwrap_or(0) == 7;
+                    !(task.eq_ignore_ascii_case("notify") || stopped_probe)
+                })
+                .collect();
+            if ops.is_empty() {
+                continue;
+            }
+            let ops = crate::util::glib_sort(ops, &mut |a: &&cib::LrmRscOp, b: &&cib::LrmRscOp| {
+                crate::unpack::history::cmp_newer(a, b, true)
+            });
+            let rsc = find_history_resource(st, &lr.id);
+            let mut attrs: Vec<(&str, Option<String>)> = Vec::new();
+            match rsc {
+                None => {
+                    attrs.push(("id", s(&lr.id)));
+                    attrs.push(("orphan", b(true)));
+                }
+                Some(r) => {
+                    let (count, last) = failcount(cib, st, nid, r);
+                    attrs.push(("id", s(st.printable_id(r))));
+                    attrs.push(("orphan", b(false)));
+                    attrs.push(("migration-threshold", s(st.rsc(r).migration_threshold)));
+                    if count > 0 {
+                        attrs.push(("fail-count", s(count)));
+                    }
+                    if count > 0 && last > 0 {
+                        attrs.push(("last-failure", s(ctime(last, opts.utc_offset_s))));
+                    }
+                }
+            }
+            open(&mut node_body, 6, "resource_history", &attrs);
+            for op in ops {
+                // `pcmk__scan_min_int(…, 0)`: below 0 reads as 0.
+                let rc = op.rc_code.unwrap_or(0).max(0);
+                el(
+                    &mut node_body,
+                    8,
+                    "operation_history",
+                    &[
+                        ("call", op.call_id.map(|c| c.to_string())),
+                        ("task", s(shown_task(op))),
+                        ("rc", s(rc)),
+                        ("rc_text", s(crate::summary::ocf_exit_text(rc))),
+                        (
+                            "interval",
+                            op.interval.filter(|i| *i != 0).map(|i| format!("{i}ms")),
+                        ),
+                        (
+                            "last-rc-change",
+                            op.last_rc_change
+                                .filter(|t| *t > 0)
+                                .map(|t| ctime(t, opts.utc_offset_s)),
+                        ),
+                        ("exec-time", op.exec_time.map(|t| format!("{t}ms"))),
+                        ("queue-time", op.queue_time.map(|t| format!("{t}ms"))),
+                    ],
+                );
+            }
+            close(&mut node_body, 6, "resource_history");
+        }
+        if !node_body.is_empty() {
+            open(&mut body, 4, "node", &[("name", s(&st.node(nid).uname))]);
+            body.push_str(&node_body);
+            close(&mut body, 4, "node");
+        }
+    }
+    if !any_node {
+        return;
+    }
+    if body.is_empty() {
+        out.push_str("  <node_history/>\n");
+    } else {
+        out.push_str("  <node_history>\n");
+        out.push_str(&body);
+        out.push_str("  </node_history>\n");
+    }
+}
+
+/// An operation's task as crm_mon shows it: a monitor without interval is
+/// a probe.
+fn shown_task(op: &cib::LrmRscOp) -> &str {
+    if op.operation.eq_ignore_ascii_case("monitor") && op.interval.unwrap_or(0) == 0 {
+        "probe"
+    } else {
+        &op.operation
     }
 }

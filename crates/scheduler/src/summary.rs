@@ -369,7 +369,7 @@ fn print_primitive(
     true
 }
 
-fn role_text(role: Role) -> &'static str {
+pub(crate) fn role_text(role: Role) -> &'static str {
     match role {
         Role::Unknown => "Unknown",
         Role::Stopped => "Stopped",
@@ -381,7 +381,7 @@ fn role_text(role: Role) -> &'static str {
 
 /// `native_displayable_role`: a started instance of a promotable clone is
 /// shown as unpromoted.
-fn displayable_role(st: &ClusterState, rsc: RscId) -> Role {
+pub(crate) fn displayable_role(st: &ClusterState, rsc: RscId) -> Role {
     let r = st.rsc(rsc);
     if r.role == Role::Started && st.rsc(st.uber_parent(rsc)).flags.promotable {
         Role::Unpromoted
@@ -390,7 +390,7 @@ fn displayable_role(st: &ClusterState, rsc: RscId) -> Role {
     }
 }
 
-fn pending_state(task: Option<&str>) -> Option<&'static str> {
+pub(crate) fn pending_state(task: Option<&str>) -> Option<&'static str> {
     match task? {
         "start" => Some("Starting"),
         "stop" => Some("Stopping"),

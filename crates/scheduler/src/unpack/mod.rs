@@ -18,7 +18,7 @@
 
 mod config;
 pub(crate) mod failcount;
-mod history;
+pub(crate) mod history;
 mod nodes;
 pub(crate) mod nvsets;
 mod ops;
