@@ -150,7 +150,9 @@ pub enum Bench {
     Resource {
         #[arg(long, default_value_t = 20)]
         runs: u32,
-        /// anything (a `sleep infinity` daemon) or dummy (ocf:pacemaker:Dummy).
+        /// anything (a `sleep infinity` daemon), dummy (ocf:pacemaker:Dummy)
+        /// or sleeper (an LSB `sleep infinity` service without `su`: the
+        /// cluster's own reaction time).
         #[arg(long, default_value = "anything")]
         agent: String,
         /// The recurring monitor's interval.
@@ -169,7 +171,7 @@ pub enum Bench {
     Node {
         #[arg(long, default_value_t = 20)]
         runs: u32,
-        /// dummy (ocf:pacemaker:Dummy) or anything (a `sleep infinity` daemon).
+        /// dummy (ocf:pacemaker:Dummy), anything or sleeper (see `bench resource`).
         #[arg(long, default_value = "dummy")]
         agent: String,
         /// corosync token timeout in ms.
@@ -585,14 +587,15 @@ fn bench_resource(
     interval: &str,
     token: u32,
 ) -> anyhow::Result<ExitCode> {
-    use failover::{BenchRsc, RSC};
-    let dummy = BenchRsc::is_dummy(agent)?;
+    use failover::{BenchAgent, BenchRsc, RSC};
+    let agent = BenchAgent::parse(agent)?;
+    let dummy = agent == BenchAgent::Dummy;
     if cib::value::parse_duration_ms(interval).is_none() {
         bail!("--interval {interval}: not a duration (10s, 1s, 500ms)");
     }
     let guard = fresh_lab(dir, 3, Some(token))?;
     let l = &guard.0;
-    let r = BenchRsc { lab: l, dummy };
+    let r = BenchRsc { lab: l, agent };
     r.configure(interval, false)?;
     let marker = |i: u32| r.marker(i);
     let live_pid = |i: u32| r.live_pid(i);
@@ -600,7 +603,7 @@ fn bench_resource(
     let settle = |what: &str| r.settle(what);
     println!(
         "resource failure → running again: {} ({}), monitor every {interval}, {runs} runs; times from the failure",
-        if dummy { "Dummy, state file removed" } else { "anything, process SIGKILLed" },
+        if dummy { "Dummy, state file removed".to_string() } else { format!("{}, process SIGKILLed", agent.describe()) },
         if dummy { "detected by the next monitor" } else { "event-driven detection" },
     );
     println!(

@@ -4,6 +4,7 @@
 //! resource freezes → the resource runs on another node) and `pacer lab
 //! bench footprint` (idle memory and CPU per node).
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -18,22 +19,66 @@ pub(super) const RSC: &str = "bench";
 /// The lab fence device of the lab test (fence_pacer_lab for every node).
 const FENCE_DEVICE: &str = r#"<primitive id="fence-lab" class="stonith" type="fence_pacer_lab"><instance_attributes id="fence-lab-ia"><nvpair id="fence-lab-hosts" name="pcmk_host_list" value="n1 n2 n3"/></instance_attributes><operations><op id="fence-lab-monitor" name="monitor" interval="60s"/></operations></primitive>"#;
 
-/// The benchmark resource on a lab: `ocf:pacemaker:Dummy` (its "process"
-/// is its state file) or `ocf:heartbeat:anything` running `sleep infinity`
-/// (a pid file).
+/// The benchmark resource's agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum BenchAgent {
+    /// `ocf:pacemaker:Dummy`: its "process" is its state file.
+    Dummy,
+    /// `ocf:heartbeat:anything` running `sleep infinity` (a pid file); its
+    /// start logs in twice with `su -`, most of its start time.
+    Anything,
+    /// A minimal LSB service of the benchmark's own running `sleep
+    /// infinity` (a pid file): the cluster's reaction without an agent's
+    /// start cost.
+    Sleeper,
+}
+
+impl BenchAgent {
+    /// `--agent`: dummy, anything or sleeper.
+    pub fn parse(agent: &str) -> anyhow::Result<Self> {
+        match agent {
+            "dummy" => Ok(BenchAgent::Dummy),
+            "anything" => Ok(BenchAgent::Anything),
+            "sleeper" => Ok(BenchAgent::Sleeper),
+            other => bail!("--agent {other}: use anything, dummy or sleeper"),
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            BenchAgent::Dummy => "ocf:pacemaker:Dummy",
+            BenchAgent::Anything => "ocf:heartbeat:anything (sleep infinity)",
+            BenchAgent::Sleeper => "lsb:bench-sleeper (sleep infinity, no su)",
+        }
+    }
+}
+
+/// The LSB script of [`BenchAgent::Sleeper`]. The daemon stays in the
+/// script's process group, which the executor watches after a start.
+const SLEEPER: &str = r#"#!/bin/sh
+# pacer lab bench: a minimal LSB service whose daemon is `sleep infinity`.
+PIDFILE=/run/bench-sleeper.pid
+running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+case "$1" in
+start) running && exit 0
+       sleep infinity </dev/null >/dev/null 2>&1 &
+       echo $! > "$PIDFILE"; exit 0 ;;
+stop) running && kill "$(cat "$PIDFILE")"; rm -f "$PIDFILE"; exit 0 ;;
+status) running && exit 0; [ -f "$PIDFILE" ] && exit 1; exit 3 ;;
+*) exit 3 ;;
+esac
+"#;
+
+/// The benchmark resource on a lab.
 pub(super) struct BenchRsc<'a> {
     pub lab: &'a Lab,
-    pub dummy: bool,
+    pub agent: BenchAgent,
 }
 
 impl BenchRsc<'_> {
-    /// `--agent`: dummy or anything.
-    pub fn is_dummy(agent: &str) -> anyhow::Result<bool> {
-        match agent {
-            "dummy" => Ok(true),
-            "anything" => Ok(false),
-            other => bail!("--agent {other}: use anything or dummy"),
-        }
+    /// Its "process" is a state file, not a process.
+    pub fn dummy(&self) -> bool {
+        self.agent == BenchAgent::Dummy
     }
 
     /// Replaces the lab's configuration with the benchmark resource
@@ -46,14 +91,29 @@ impl BenchRsc<'_> {
         }
         let sock = self.lab.socket(1).context("node 1's socket")?;
         let cib = crate::status::fetch_cib(&sock)?;
-        let primitive = if self.dummy {
-            format!(
-                r#"<primitive id="{RSC}" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="{RSC}-monitor" name="monitor" interval="{interval}" timeout="20s"/></operations></primitive>"#
-            )
-        } else {
-            format!(
-                r#"<primitive id="{RSC}" class="ocf" provider="heartbeat" type="anything"><instance_attributes id="{RSC}-ia"><nvpair id="{RSC}-bin" name="binfile" value="/bin/sleep"/><nvpair id="{RSC}-args" name="cmdline_options" value="infinity"/><nvpair id="{RSC}-pidfile" name="pidfile" value="/run/anything_{RSC}.pid"/></instance_attributes><operations><op id="{RSC}-monitor" name="monitor" interval="{interval}" timeout="20s"/></operations></primitive>"#
-            )
+        let ops = format!(
+            r#"<operations><op id="{RSC}-monitor" name="monitor" interval="{interval}" timeout="20s"/></operations>"#
+        );
+        let primitive = match self.agent {
+            BenchAgent::Dummy => format!(
+                r#"<primitive id="{RSC}" class="ocf" provider="pacemaker" type="Dummy">{ops}</primitive>"#
+            ),
+            BenchAgent::Anything => format!(
+                r#"<primitive id="{RSC}" class="ocf" provider="heartbeat" type="anything"><instance_attributes id="{RSC}-ia"><nvpair id="{RSC}-bin" name="binfile" value="/bin/sleep"/><nvpair id="{RSC}-args" name="cmdline_options" value="infinity"/><nvpair id="{RSC}-pidfile" name="pidfile" value="/run/anything_{RSC}.pid"/></instance_attributes>{ops}</primitive>"#
+            ),
+            BenchAgent::Sleeper => {
+                // The lab's directory is on the host's filesystem, which
+                // every node sees.
+                let script = self.lab.dir.join("bench-sleeper");
+                std::fs::write(&script, SLEEPER)
+                    .with_context(|| format!("writing {}", script.display()))?;
+                std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                    .with_context(|| format!("making {} executable", script.display()))?;
+                format!(
+                    r#"<primitive id="{RSC}" class="lsb" type="{}">{ops}</primitive>"#,
+                    script.display()
+                )
+            }
         };
         let (stonith, device) = if fencing {
             ("true", FENCE_DEVICE)
@@ -92,10 +152,10 @@ impl BenchRsc<'_> {
     /// Its state file (Dummy) or pid file (anything) on node `i`.
     pub fn marker(&self, i: u32) -> Option<PathBuf> {
         let p = self.lab.pacerd_pid(i)?;
-        Some(PathBuf::from(if self.dummy {
-            format!("/proc/{p}/root/run/Dummy-{RSC}.state")
-        } else {
-            format!("/proc/{p}/root/run/anything_{RSC}.pid")
+        Some(PathBuf::from(match self.agent {
+            BenchAgent::Dummy => format!("/proc/{p}/root/run/Dummy-{RSC}.state"),
+            BenchAgent::Anything => format!("/proc/{p}/root/run/anything_{RSC}.pid"),
+            BenchAgent::Sleeper => format!("/proc/{p}/root/run/bench-sleeper.pid"),
         }))
     }
 
@@ -108,7 +168,7 @@ impl BenchRsc<'_> {
 
     /// Runs on node `i` (its state file exists, or its process lives).
     pub fn running(&self, i: u32) -> bool {
-        if self.dummy {
+        if self.dummy() {
             self.marker(i).is_some_and(|m| m.exists())
         } else {
             self.live_pid(i).is_some()
@@ -182,14 +242,14 @@ pub(super) fn bench_node(
     token: u32,
     fencing: bool,
 ) -> anyhow::Result<ExitCode> {
-    let dummy = BenchRsc::is_dummy(agent)?;
+    let agent = BenchAgent::parse(agent)?;
     let guard = fresh_lab(dir, 3, Some(token))?;
     let l = &guard.0;
-    let r = BenchRsc { lab: l, dummy };
+    let r = BenchRsc { lab: l, agent };
     r.configure("1s", fencing)?;
     println!(
         "node frozen → resource running on another node: 3 nodes, token {token} ms, {} with a 1 s monitor, {}; corosync and pacerd of the node running it SIGSTOPped; times from the freeze",
-        if dummy { "ocf:pacemaker:Dummy" } else { "ocf:heartbeat:anything" },
+        agent.describe(),
         if fencing { "fencing by fence_pacer_lab (reboot)" } else { "stonith-enabled=false" }
     );
     println!(
@@ -340,7 +400,7 @@ pub(super) fn bench_footprint(dir: &Path, seconds: u64, token: u32) -> anyhow::R
     let l = &guard.0;
     let r = BenchRsc {
         lab: l,
-        dummy: true,
+        agent: BenchAgent::Dummy,
     };
     r.configure("1s", false)?;
     r.settle("the resource starting")?;
