@@ -323,7 +323,12 @@ impl<'a> Ws<'a> {
         // Until assignment (`apply_placement`) the top-level order is
         // unpacking's.
         let top = st.top.clone();
-        let recheck_by = st.recheck_by;
+        // The earlier of history's (failure expiry) and the location
+        // rules' date changes.
+        let recheck_by = match (st.recheck_by, pl.constraints.recheck_by) {
+            (0, r) | (r, 0) => r,
+            (a, b) => a.min(b),
+        };
         Ws {
             cib,
             pl,

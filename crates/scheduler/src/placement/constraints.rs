@@ -512,7 +512,15 @@ impl<'a> ConstraintReader<'a> {
             if let Some(g) = &groups {
                 ctx = ctx.submatches(g);
             }
-            let passed = lr.evaluate(&ctx, &self.refs).score.is_some();
+            let outcome = lr.evaluate(&ctx, &self.refs);
+            if let Some(t) = outcome.next_change {
+                let (t, now) = (t.epoch_seconds(), self.now.epoch_seconds());
+                let rb = &mut self.out.constraints.recheck_by;
+                if t > now && (*rb == 0 || t < *rb) {
+                    *rb = t;
+                }
+            }
+            let passed = outcome.score.is_some();
             let score = lr.score_for(Some(attrs), &self.health);
             if passed {
                 if do_and {

@@ -58,6 +58,16 @@ impl Engine<'_> {
                 let Some(lock) = self.r[rsc.0].lock_node else {
                     return;
                 };
+                // Recheck when the lock expires (a new lock starts now).
+                let limit = self.st.options.shutdown_lock_limit_s;
+                if limit > 0 {
+                    let since = self.st.rsc(rsc).lock_time.unwrap_or(self.st.now);
+                    let expiry = since + limit + 1;
+                    let rb = &mut self.lock_recheck_by;
+                    if expiry > self.st.now && (*rb == 0 || expiry < *rb) {
+                        *rb = expiry;
+                    }
+                }
                 let lock_name = self.st.node(lock).uname.clone();
                 for n in self.st.node_order.clone() {
                     if self.st.node(n).uname != lock_name {

@@ -125,6 +125,8 @@ pub(crate) struct Engine<'a> {
     /// parent's colocations applied, so that a sort computes it once per
     /// instance rather than once per comparison.
     pub colocated_weights: Option<std::collections::HashMap<(RscId, NodeId), i32>>,
+    /// When the first shutdown lock expires (epoch seconds, 0: none).
+    pub lock_recheck_by: i64,
 }
 
 impl<'a> Engine<'a> {
@@ -260,6 +262,7 @@ impl<'a> Engine<'a> {
                 .collect(),
             cleared,
             colocated_weights: None,
+            lock_recheck_by: 0,
         };
         std::mem::swap(&mut e.r, &mut r);
         for (i, l) in e.locations.iter().enumerate() {

@@ -156,6 +156,10 @@ pub struct NodePlacement {
 pub struct Constraints {
     /// In the order Pacemaker applies them.
     pub locations: Vec<Location>,
+    /// The earliest future time (epoch seconds, 0: none) a date in a
+    /// location rule changes its result, or a shutdown lock expires
+    /// (`pe__update_recheck_time`).
+    pub recheck_by: i64,
     /// In creation order (the index is the colocation's handle).
     pub colocations: Vec<Colocation>,
     /// In creation order.
@@ -452,6 +456,9 @@ fn finish(e: engine::Engine<'_>, unpacked: constraints::Unpacked) -> Placement {
             .collect();
     let mut cons = unpacked.constraints;
     cons.colocations = e.colocations;
+    if e.lock_recheck_by > 0 && (cons.recheck_by == 0 || e.lock_recheck_by < cons.recheck_by) {
+        cons.recheck_by = e.lock_recheck_by;
+    }
     Placement {
         resources,
         nodes,

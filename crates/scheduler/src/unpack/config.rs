@@ -13,14 +13,19 @@ use crate::state::{ClusterOptions, HealthStrategy, NoQuorumPolicy};
 impl Unpacker<'_> {
     pub(crate) fn unpack_config(&mut self) {
         let mut all = BTreeMap::new();
+        let next_change = std::cell::Cell::new(0);
         unpack_sets(
             &self.ix,
             &self.cib.configuration.crm_config,
-            &RuleCtx::new(self.st.now),
+            &RuleCtx {
+                next_change: Some(&next_change),
+                ..RuleCtx::new(self.st.now)
+            },
             &mut all,
             false,
             Some("cib-bootstrap-options"),
         );
+        self.st.update_recheck(next_change.get());
         let flag = |name: &str, default: bool| -> bool {
             all.get(name).and_then(|v| parse_bool(v)).unwrap_or(default)
         };

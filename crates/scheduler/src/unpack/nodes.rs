@@ -127,14 +127,13 @@ impl Unpacker<'_> {
         if let Some(name) = &cluster_name {
             attrs.insert("#cluster-name".into(), name.clone());
         }
-        unpack_sets(
-            &self.ix,
-            sets,
-            &RuleCtx::new(self.st.now),
-            &mut attrs,
-            overwrite,
-            None,
-        );
+        let next_change = std::cell::Cell::new(0);
+        let ctx = RuleCtx {
+            next_change: Some(&next_change),
+            ..RuleCtx::new(self.st.now)
+        };
+        unpack_sets(&self.ix, sets, &ctx, &mut attrs, overwrite, None);
+        self.st.update_recheck(next_change.get());
         if !attrs.contains_key("#site-name") {
             if let Some(site) = attrs.get("site-name").cloned().or(cluster_name) {
                 attrs.insert("#site-name".into(), site);

@@ -389,7 +389,7 @@ impl Unpacker<'_> {
     /// its ancestors' meta sets, the resource defaults, then anything else
     /// the parent has.
     fn meta_attributes(
-        &self,
+        &mut self,
         rid: RscId,
         cfg: &cib::Resource,
         incarnation: Option<i64>,
@@ -443,9 +443,11 @@ impl Unpacker<'_> {
         if let Some(n) = incarnation {
             meta.insert("clone".into(), n.to_string());
         }
+        let next_change = std::cell::Cell::new(0);
         let ctx = RuleCtx {
             now: self.st.now,
             rsc: rsc_ctx,
+            next_change: Some(&next_change),
             ..Default::default()
         };
         unpack_sets(&self.ix, sets, &ctx, &mut meta, false, None);
@@ -469,6 +471,7 @@ impl Unpacker<'_> {
                 meta.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
+        self.st.update_recheck(next_change.get());
         meta
     }
 

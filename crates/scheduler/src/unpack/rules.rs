@@ -22,6 +22,10 @@ pub struct RuleCtx<'a> {
     pub rsc: Option<(&'a str, Option<&'a str>, &'a str)>,
     /// name and interval (ms) of the operation concerned.
     pub op: Option<(&'a str, u64)>,
+    /// Collects the earliest time (epoch seconds, 0: none) a date in an
+    /// evaluated rule changes its result (`pe__unpack_dataset_nvpairs`'
+    /// `next_change`), for the transition's recheck-by.
+    pub next_change: Option<&'a std::cell::Cell<i64>>,
 }
 
 impl<'a> RuleCtx<'a> {
@@ -48,5 +52,12 @@ pub fn set_applies(set: &NvSet, ctx: &RuleCtx<'_>, refs: &IdRefs<'_>) -> bool {
     if let Some((name, interval_ms)) = ctx.op {
         c = c.op(name, u32::try_from(interval_ms).unwrap_or(u32::MAX));
     }
-    eval_rules(&set.rules, &c, refs).passed
+    let outcome = eval_rules(&set.rules, &c, refs);
+    if let (Some(cell), Some(t)) = (ctx.next_change, outcome.next_change) {
+        let t = t.epoch_seconds();
+        if cell.get() == 0 || t < cell.get() {
+            cell.set(t);
+        }
+    }
+    outcome.passed
 }
