@@ -676,20 +676,8 @@ fn bench_resource(
         };
         let t_back = t_back.unwrap_or(t_cib);
         // From the node's log: the monitor that saw it, the stop.
-        let log = std::fs::read_to_string(l.node_dir(node).join("pacerd.log")).unwrap_or_default();
-        let first = |parts: &[&str]| -> Option<u128> {
-            log.lines()
-                .filter(|x| parts.iter().all(|p| x.contains(p)))
-                .filter_map(|x| {
-                    x.split("t_ms=")
-                        .nth(1)?
-                        .split_whitespace()
-                        .next()?
-                        .parse()
-                        .ok()
-                })
-                .find(|t| *t >= t0)
-        };
+        let log = l.node_dir(node).join("pacerd.log");
+        let first = |parts: &[&str]| failover::first_line(&log, t0, parts);
         let monitor = format!("event=op {RSC}_monitor_");
         let detected = first(&[&monitor, "not running"])
             .or_else(|| first(&[&monitor, "error"]))

@@ -49,8 +49,30 @@ fn s(v: impl ToString) -> Option<String> {
     Some(v.to_string())
 }
 
+/// What crm_mon's XML shows once it has unpacked the constraints (it does
+/// so to show its tickets and bans sections): resources a lost ticket
+/// freezes are unmanaged and blocked, nodes a lost ticket fences unclean.
+fn with_constraints(cib: &Cib, st: &ClusterState) -> Option<ClusterState> {
+    let un = crate::placement::constraints::unpack(cib, st);
+    if un.frozen.is_empty() && un.fenced.is_empty() {
+        return None;
+    }
+    let mut st = st.clone();
+    for r in un.frozen {
+        let f = &mut st.resources[r.0].flags;
+        f.managed = false;
+        f.block = true;
+    }
+    for (n, _) in un.fenced {
+        st.nodes[n.0].unclean = true;
+    }
+    Some(st)
+}
+
 /// The whole document; `request` is the command line crm_mon would echo.
 pub fn render(cib: &Cib, st: &ClusterState, opts: &MonOptions, request: &str) -> String {
+    let frozen = with_constraints(cib, st);
+    let st = frozen.as_ref().unwrap_or(st);
     let mut out = format!(
         "<pacemaker-result api-version=\"2.25\" request=\"{}\">\n",
         esc(request)

@@ -2,9 +2,9 @@
 //! (run at test time with `CIB_file=` on every corpus case). Only the
 //! sections pacer writes are compared (summary, nodes, resources,
 //! node_attributes, node_history, failures, status; not fencing history,
-//! tickets, bans). crm_mon unpacks the constraints when it shows tickets or
-//! bans, as its XML always does, so a ticket's loss-policy=freeze shows
-//! there as blocked and unmanaged; pacer's status does not (8 ticket cases).; the
+//! tickets, bans; crm_mon unpacks the constraints to show those, so a lost
+//! ticket's freeze or fence shows in the compared sections too, as in
+//! pacer's).; the
 //! clock-dependent `<last_update>` line is dropped from both sides. The
 //! number of cases whose compared sections all match may not drop below
 //! the floor in `mon_xml.floor`. Skipped when crm_mon is not installed.

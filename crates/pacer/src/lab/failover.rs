@@ -208,7 +208,7 @@ impl BenchRsc<'_> {
 
 /// The first `t_ms` of a pacerd log line at or after `since` containing
 /// every one of `parts`.
-fn first_line(path: &Path, since: u128, parts: &[&str]) -> Option<u128> {
+pub(super) fn first_line(path: &Path, since: u128, parts: &[&str]) -> Option<u128> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()

@@ -70,7 +70,7 @@
 //! the input [`ClusterState`].
 
 mod assign;
-mod constraints;
+pub(crate) mod constraints;
 mod criteria;
 mod engine;
 mod ghash;
