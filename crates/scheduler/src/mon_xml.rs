@@ -52,18 +52,20 @@ fn s(v: impl ToString) -> Option<String> {
 /// What crm_mon's XML shows once it has unpacked the constraints (it does
 /// so to show its tickets and bans sections): resources a lost ticket
 /// freezes are unmanaged and blocked, nodes a lost ticket fences unclean.
-fn with_constraints(cib: &Cib, st: &ClusterState) -> Option<ClusterState> {
-    let un = crate::placement::constraints::unpack(cib, st);
+fn with_constraints(
+    st: &ClusterState,
+    un: &crate::placement::constraints::Unpacked,
+) -> Option<ClusterState> {
     if un.frozen.is_empty() && un.fenced.is_empty() {
         return None;
     }
     let mut st = st.clone();
-    for r in un.frozen {
+    for &r in &un.frozen {
         let f = &mut st.resources[r.0].flags;
         f.managed = false;
         f.block = true;
     }
-    for (n, _) in un.fenced {
+    for (n, _) in &un.fenced {
         st.nodes[n.0].unclean = true;
     }
     Some(st)
@@ -71,7 +73,8 @@ fn with_constraints(cib: &Cib, st: &ClusterState) -> Option<ClusterState> {
 
 /// The whole document; `request` is the command line crm_mon would echo.
 pub fn render(cib: &Cib, st: &ClusterState, opts: &MonOptions, request: &str) -> String {
-    let frozen = with_constraints(cib, st);
+    let un = crate::placement::constraints::unpack(cib, st);
+    let frozen = with_constraints(st, &un);
     let st = frozen.as_ref().unwrap_or(st);
     let mut out = format!(
         "<pacemaker-result api-version=\"2.25\" request=\"{}\">\n",
@@ -83,6 +86,11 @@ pub fn render(cib: &Cib, st: &ClusterState, opts: &MonOptions, request: &str) ->
     node_attributes(&mut out, st);
     node_history(&mut out, cib, st, opts);
     failures(&mut out, st, opts);
+    bans(
+        &mut out,
+        st,
+        &un.constraints.locations[un.health_locations.min(un.constraints.locations.len())..],
+    );
     out.push_str("  <status code=\"0\" message=\"OK\"/>\n</pacemaker-result>\n");
     out
 }
@@ -678,5 +686,38 @@ fn shown_task(op: &cib::LrmRscOp) -> &str {
         "probe"
     } else {
         &op.operation
+    }
+}
+
+/// `<bans>`: every node a configured location constraint gives a negative
+/// score (`ban-list`), constraint by constraint as Pacemaker's list holds
+/// them (newest first: it prepends).
+fn bans(out: &mut String, st: &ClusterState, locations: &[crate::placement::Location]) {
+    let mut body = String::new();
+    for l in locations.iter().rev() {
+        for (n, score) in &l.nodes {
+            if score.value() >= 0 {
+                continue;
+            }
+            let promoted = b(l.role_filter == Role::Promoted);
+            el(
+                &mut body,
+                4,
+                "ban",
+                &[
+                    ("id", s(&l.id)),
+                    ("resource", s(&st.rsc(l.rsc).id)),
+                    ("node", s(&st.node(*n).uname)),
+                    ("weight", s(score.value())),
+                    ("promoted-only", promoted.clone()),
+                    ("master_only", promoted),
+                ],
+            );
+        }
+    }
+    if !body.is_empty() {
+        out.push_str("  <bans>\n");
+        out.push_str(&body);
+        out.push_str("  </bans>\n");
     }
 }

@@ -1,8 +1,8 @@
 //! `scheduler::mon_xml::render` against the real `crm_mon -1 --output-as=xml`
 //! (run at test time with `CIB_file=` on every corpus case). Only the
 //! sections pacer writes are compared (summary, nodes, resources,
-//! node_attributes, node_history, failures, status; not fencing history,
-//! tickets, bans; crm_mon unpacks the constraints to show those, so a lost
+//! node_attributes, node_history, failures, bans, status; not fencing
+//! history or tickets; crm_mon unpacks the constraints to show those, so a lost
 //! ticket's freeze or fence shows in the compared sections too, as in
 //! pacer's).; the
 //! clock-dependent `<last_update>` line is dropped from both sides. The
@@ -39,6 +39,8 @@ fn compared(xml: &str) -> String {
                 "</node_attributes",
                 "<node_history",
                 "</node_history",
+                "<bans",
+                "</bans",
                 "<failures",
                 "</failures",
                 "<status",
@@ -125,7 +127,7 @@ fn crm_mon_xml_matches() {
         .collect();
     Ratchet {
         floor_file: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mon_xml.floor").into(),
-        what: "crm_mon -1 --output-as=xml (summary, nodes, resources, node_attributes, node_history, failures, status)",
+        what: "crm_mon -1 --output-as=xml (summary, nodes, resources, node_attributes, node_history, failures, bans, status)",
     }
     .check(results.len() - failed.len(), &failed);
 }

@@ -35,6 +35,9 @@ pub(crate) struct Unpacked {
     pub frozen: Vec<RscId>,
     /// Nodes a lost ticket fences, with the reason.
     pub fenced: Vec<(NodeId, String)>,
+    /// The first this many locations come from the node health strategy,
+    /// the rest from the configuration.
+    pub health_locations: usize,
 }
 
 /// The ordering kind (`enum pe_order_kind`).
@@ -149,6 +152,7 @@ pub(crate) fn unpack(cib: &Cib, st: &ClusterState) -> Unpacked {
         by_id: first_by_id(st),
     };
     r.node_health();
+    r.out.health_locations = r.out.constraints.locations.len();
     for c in &cib.configuration.constraints {
         r.constraint(c);
     }
