@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(short = '1', long = "one-shot")]
     pub one_shot: bool,
     /// `text` (the default) or `xml` (crm_mon --output-as=xml: summary,
-    /// nodes, resources, node attributes, operation history, failures).
+    /// nodes, resources, node attributes, operation history, failures, bans).
     #[arg(long = "output-as", value_enum, default_value = "text")]
     pub output_as: OutputAs,
     /// Print the status as JSON (see README: `pacer status --json`).
