@@ -277,12 +277,16 @@ fn failures(out: &mut String, st: &ClusterState, opts: &MonOptions) {
             } else {
                 ("op_key", s(&f.op_key))
             },
-            (
-                "node",
-                s(f.on_node.as_deref().unwrap_or(&st.node(f.node).uname)),
-            ),
+            // The node whose history holds it (Pacemaker writes that into
+            // the failure's on_node: a guest node, not its host).
+            ("node", s(&st.node(f.node).uname)),
             ("exitstatus", s(crate::summary::ocf_exit_text(f.rc))),
-            ("exitreason", s(f.exit_reason.as_deref().unwrap_or("none"))),
+            // crm_mon escapes the reason itself and then writes it as an
+            // attribute, so it comes out escaped twice.
+            (
+                "exitreason",
+                s(esc(f.exit_reason.as_deref().unwrap_or("none")).replace('\'', "&apos;")),
+            ),
             ("exitcode", s(f.rc)),
             ("call", f.call_id.map(|c| c.to_string())),
             ("status", s(crate::mon::exec_status_text(f.status))),
