@@ -554,21 +554,28 @@ impl Controller {
         if mine {
             self.on_written(&p, req, ok, out);
         }
+        self.cib_changed(&p, "attributes changed", out);
+        self.partition = Some(p);
+    }
+
+    /// The CIB the DC schedules on changed: a changed fingerprint aborts
+    /// the transition (for `why`) and asks for a new one, an idle DC runs
+    /// the scheduler again, and results in it confirm actions.
+    fn cib_changed(&mut self, cib: &Cib, why: &str, out: &mut Vec<Command>) {
         if let Some(d) = self.dc_state.as_mut() {
-            let fp = fingerprint(&p);
+            let fp = fingerprint(cib);
             if fp != d.fingerprint {
                 d.fingerprint = fp;
                 d.needs_run = true;
                 if let Some(t) = d.current.as_mut() {
-                    t.aborted.get_or_insert_with(|| "attributes changed".into());
+                    t.aborted.get_or_insert_with(|| why.into());
                 }
             }
             if d.current.is_none() {
                 d.needs_run = true;
             }
         }
-        self.confirm_from_cib(&p, out);
-        self.partition = Some(p);
+        self.confirm_from_cib(cib, out);
     }
 
     fn on_shutdown(&mut self, cib: &Cib, out: &mut Vec<Command>) {
@@ -752,22 +759,7 @@ impl Controller {
                     // Without quorum the DC works on the partition CIB.
                     return;
                 }
-                if let Some(d) = self.dc_state.as_mut() {
-                    let fp = fingerprint(cib);
-                    if fp != d.fingerprint {
-                        d.fingerprint = fp;
-                        d.needs_run = true;
-                        if let Some(t) = d.current.as_mut() {
-                            t.aborted.get_or_insert_with(|| {
-                                "configuration or attributes changed".into()
-                            });
-                        }
-                    }
-                    if d.current.is_none() {
-                        d.needs_run = true;
-                    }
-                }
-                self.confirm_from_cib(cib, out);
+                self.cib_changed(cib, "configuration or attributes changed", out);
             }
             Notice::Controller { from, payload } => match wire::decode(&payload) {
                 Ok(Message::PartitionWrite { from, req, op }) => {

@@ -597,10 +597,6 @@ fn bench_resource(
     let l = &guard.0;
     let r = BenchRsc { lab: l, agent };
     r.configure(interval, false)?;
-    let marker = |i: u32| r.marker(i);
-    let live_pid = |i: u32| r.live_pid(i);
-    let running = |i: u32| r.running(i);
-    let settle = |what: &str| r.settle(what);
     println!(
         "resource failure → running again: {} ({}), monitor every {interval}, {runs} runs; times from the failure",
         if dummy { "Dummy, state file removed".to_string() } else { format!("{}, process SIGKILLed", agent.describe()) },
@@ -615,7 +611,7 @@ fn bench_resource(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut rng = (wall_ms() as u64) | 1;
     for run in 1..=runs {
-        let node = settle("before the run")?;
+        let node = r.settle("before the run")?;
         let name = format!("n{node}");
         let obs = (1..=3).find(|i| *i != node).unwrap_or(1);
         let obs_sock = l.socket(obs).context("the observer's socket")?;
@@ -628,10 +624,10 @@ fn bench_resource(
         rng ^= rng >> 7;
         rng ^= rng << 17;
         std::thread::sleep(Duration::from_millis(rng % 1000));
-        let old_pid = live_pid(node);
+        let old_pid = r.live_pid(node);
         let t0 = wall_ms();
         if dummy {
-            if let Some(m) = marker(node) {
+            if let Some(m) = r.marker(node) {
                 std::fs::remove_file(&m).with_context(|| format!("removing {}", m.display()))?;
             }
         } else {
@@ -647,9 +643,9 @@ fn bench_resource(
                 // Back: a live process in a pid file written since the kill
                 // (or the state file made again).
                 let up = (1..=3).any(|i| {
-                    running(i)
+                    r.running(i)
                         && (dummy
-                            || marker(i)
+                            || r.marker(i)
                                 .and_then(|m| std::fs::metadata(m).ok()?.modified().ok())
                                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                                 .is_some_and(|t| t.as_millis() >= t0))

@@ -260,6 +260,18 @@ pub fn find_history_resource(st: &ClusterState, id: &str) -> Option<RscId> {
     st.top.iter().find_map(|&r| walk(st, r, id))
 }
 
+/// The online nodes' `node_state`s, in the status section's order (how
+/// crm_mon walks the nodes for fail counts and operation history).
+pub(crate) fn online_node_histories<'c>(
+    cib: &'c Cib,
+    st: &'c ClusterState,
+) -> impl Iterator<Item = (NodeId, &'c cib::NodeState)> + 'c {
+    cib.status.node_states.iter().filter_map(move |ns| {
+        let nid = st.nodes.iter().position(|n| n.id == ns.id).map(NodeId)?;
+        st.node(nid).online.then_some((nid, ns))
+    })
+}
+
 /// `node-summary` with fail counts: one list per online node with failures.
 fn migration_summary(
     out: &mut Out,
@@ -269,13 +281,7 @@ fn migration_summary(
     spacer: bool,
 ) -> bool {
     let mut header = Header::new();
-    for ns in &cib.status.node_states {
-        let Some(nid) = st.nodes.iter().position(|n| n.id == ns.id).map(NodeId) else {
-            continue;
-        };
-        if !st.node(nid).online {
-            continue;
-        }
+    for (nid, ns) in online_node_histories(cib, st) {
         header.open(out, spacer, "Migration Summary");
         let mut node_open = false;
         for lr in ns.lrm_resources() {

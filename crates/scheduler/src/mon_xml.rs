@@ -7,9 +7,12 @@
 
 use cib::Cib;
 
-use crate::mon::{cib_option, ctime, failcount, find_history_resource, mixed_version, MonOptions};
+use crate::mon::{
+    cib_option, ctime, failcount, find_history_resource, mixed_version, online_node_histories,
+    MonOptions,
+};
 use crate::state::*;
-use crate::summary::{displayable_role, pending_state, role_text};
+use crate::summary::{displayable_role, filtered_by_node, pending_state, role_text};
 use crate::util::{numeric_strcasecmp, parse_op_key};
 
 /// XML attribute text.
@@ -27,9 +30,9 @@ fn esc(s: &str) -> String {
     o
 }
 
-/// One empty element with its attributes (`None` values left out, as
-/// `crm_xml_add` does with NULL).
-fn el(out: &mut String, indent: usize, name: &str, attrs: &[(&str, Option<String>)]) {
+/// A start tag with its attributes (`None` values left out, as
+/// `crm_xml_add` does with NULL), ended by `end` (`/>` or `>`).
+fn tag(out: &mut String, indent: usize, name: &str, attrs: &[(&str, Option<String>)], end: &str) {
     out.push_str(&" ".repeat(indent));
     out.push('<');
     out.push_str(name);
@@ -38,7 +41,13 @@ fn el(out: &mut String, indent: usize, name: &str, attrs: &[(&str, Option<String
             out.push_str(&format!(" {k}=\"{}\"", esc(v)));
         }
     }
-    out.push_str("/>\n");
+    out.push_str(end);
+    out.push('\n');
+}
+
+/// One empty element.
+fn el(out: &mut String, indent: usize, name: &str, attrs: &[(&str, Option<String>)]) {
+    tag(out, indent, name, attrs, "/>");
 }
 
 fn b(v: bool) -> Option<String> {
@@ -309,14 +318,25 @@ fn failures(out: &mut String, st: &ClusterState, opts: &MonOptions) {
 
 /// An element with attributes, left open (`</name>` written by the caller).
 fn open(out: &mut String, indent: usize, name: &str, attrs: &[(&str, Option<String>)]) {
-    el(out, indent, name, attrs);
-    // `el` closes it; reopen: drop "/>\n", write ">\n".
-    out.truncate(out.len() - 3);
-    out.push_str(">\n");
+    tag(out, indent, name, attrs, ">");
 }
 
 fn close(out: &mut String, indent: usize, name: &str) {
     out.push_str(&format!("{}</{name}>\n", " ".repeat(indent)));
+}
+
+/// A top-level section around `body`; an empty one is `<name/>` where
+/// crm_mon always writes the section (`always`), nothing otherwise.
+fn section(out: &mut String, name: &str, body: &str, always: bool) {
+    if body.is_empty() {
+        if always {
+            el(out, 2, name, &[]);
+        }
+        return;
+    }
+    open(out, 2, name, &[]);
+    out.push_str(body);
+    close(out, 2, name);
 }
 
 /// `<resources>`: every top-level resource but inactive orphans, as the
@@ -332,18 +352,7 @@ fn resources(out: &mut String, st: &ClusterState) {
         }
         resource_xml(&mut body, st, rsc, 4);
     }
-    if body.is_empty() {
-        out.push_str("  <resources/>\n");
-    } else {
-        out.push_str("  <resources>\n");
-        out.push_str(&body);
-        out.push_str("  </resources>\n");
-    }
-}
-
-/// Active, yet placed on no node (see `summary`'s twin).
-fn filtered_by_node(st: &ClusterState, rsc: RscId) -> bool {
-    st.is_active(rsc, false) && st.rsc(rsc).running_on.is_empty()
+    section(out, "resources", &body, true);
 }
 
 fn resource_xml(out: &mut String, st: &ClusterState, rsc: RscId, indent: usize) {
@@ -540,11 +549,7 @@ fn node_attributes(out: &mut String, st: &ClusterState) {
         }
         close(&mut body, 4, "node");
     }
-    if !body.is_empty() {
-        out.push_str("  <node_attributes>\n");
-        out.push_str(&body);
-        out.push_str("  </node_attributes>\n");
-    }
+    section(out, "node_attributes", &body, false);
 }
 
 /// The first ping (or pingd) resource under `rsc` that sets attribute
@@ -590,13 +595,7 @@ fn ping_expected(st: &ClusterState, rsc: RscId, attr: &str) -> Option<i64> {
 fn node_history(out: &mut String, cib: &Cib, st: &ClusterState, opts: &MonOptions) {
     let mut any_node = false;
     let mut body = String::new();
-    for ns in &cib.status.node_states {
-        let Some(nid) = st.nodes.iter().position(|n| n.id == ns.id).map(NodeId) else {
-            continue;
-        };
-        if !st.node(nid).online {
-            continue;
-        }
+    for (nid, ns) in online_node_histories(cib, st) {
         any_node = true;
         let mut node_body = String::new();
         for lr in ns.lrm_resources() {
@@ -674,13 +673,7 @@ fn node_history(out: &mut String, cib: &Cib, st: &ClusterState, opts: &MonOption
     if !any_node {
         return;
     }
-    if body.is_empty() {
-        out.push_str("  <node_history/>\n");
-    } else {
-        out.push_str("  <node_history>\n");
-        out.push_str(&body);
-        out.push_str("  </node_history>\n");
-    }
+    section(out, "node_history", &body, true);
 }
 
 /// An operation's task as crm_mon shows it: a monitor without interval is
@@ -719,9 +712,5 @@ fn bans(out: &mut String, st: &ClusterState, locations: &[crate::placement::Loca
             );
         }
     }
-    if !body.is_empty() {
-        out.push_str("  <bans>\n");
-        out.push_str(&body);
-        out.push_str("  </bans>\n");
-    }
+    section(out, "bans", &body, false);
 }

@@ -56,9 +56,17 @@ pub struct ClusterState {
 impl ClusterState {
     /// `pe__update_recheck_time`: keep the earliest future recheck time.
     pub fn update_recheck(&mut self, recheck: i64) {
-        if recheck > self.now && (self.recheck_by == 0 || self.recheck_by > recheck) {
-            self.recheck_by = recheck;
+        if recheck > self.now {
+            self.recheck_by = earliest_recheck(self.recheck_by, recheck);
         }
+    }
+}
+
+/// The earlier of two recheck times (epoch seconds; 0 means none).
+pub fn earliest_recheck(a: i64, b: i64) -> i64 {
+    match (a, b) {
+        (0, x) | (x, 0) => x,
+        (a, b) => a.min(b),
     }
 }
 

@@ -333,7 +333,7 @@ pub(crate) fn resource_list(out: &mut Out, st: &ClusterState, opts: ShowOptions,
 /// Active, yet placed on no node (`pcmk__rsc_filtered_by_node` with every
 /// node allowed): unmanaged resources on offline nodes are active, but their
 /// parents never learn a location, and such parents are not shown.
-fn filtered_by_node(st: &ClusterState, rsc: RscId) -> bool {
+pub(crate) fn filtered_by_node(st: &ClusterState, rsc: RscId) -> bool {
     st.is_active(rsc, false) && st.rsc(rsc).running_on.is_empty()
 }
 

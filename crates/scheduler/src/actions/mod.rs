@@ -325,10 +325,7 @@ impl<'a> Ws<'a> {
         let top = st.top.clone();
         // The earlier of history's (failure expiry) and the location
         // rules' date changes.
-        let recheck_by = match (st.recheck_by, pl.constraints.recheck_by) {
-            (0, r) | (r, 0) => r,
-            (a, b) => a.min(b),
-        };
+        let recheck_by = crate::state::earliest_recheck(st.recheck_by, pl.constraints.recheck_by);
         Ws {
             cib,
             pl,

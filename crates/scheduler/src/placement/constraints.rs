@@ -518,10 +518,10 @@ impl<'a> ConstraintReader<'a> {
             }
             let outcome = lr.evaluate(&ctx, &self.refs);
             if let Some(t) = outcome.next_change {
-                let (t, now) = (t.epoch_seconds(), self.now.epoch_seconds());
-                let rb = &mut self.out.constraints.recheck_by;
-                if t > now && (*rb == 0 || t < *rb) {
-                    *rb = t;
+                let t = t.epoch_seconds();
+                if t > self.now.epoch_seconds() {
+                    let rb = &mut self.out.constraints.recheck_by;
+                    *rb = crate::state::earliest_recheck(*rb, t);
                 }
             }
             let passed = outcome.score.is_some();

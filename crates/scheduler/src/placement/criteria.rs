@@ -63,9 +63,9 @@ impl Engine<'_> {
                 if limit > 0 {
                     let since = self.st.rsc(rsc).lock_time.unwrap_or(self.st.now);
                     let expiry = since + limit + 1;
-                    let rb = &mut self.lock_recheck_by;
-                    if expiry > self.st.now && (*rb == 0 || expiry < *rb) {
-                        *rb = expiry;
+                    if expiry > self.st.now {
+                        self.lock_recheck_by =
+                            crate::state::earliest_recheck(self.lock_recheck_by, expiry);
                     }
                 }
                 let lock_name = self.st.node(lock).uname.clone();

@@ -456,9 +456,7 @@ fn finish(e: engine::Engine<'_>, unpacked: constraints::Unpacked) -> Placement {
             .collect();
     let mut cons = unpacked.constraints;
     cons.colocations = e.colocations;
-    if e.lock_recheck_by > 0 && (cons.recheck_by == 0 || e.lock_recheck_by < cons.recheck_by) {
-        cons.recheck_by = e.lock_recheck_by;
-    }
+    cons.recheck_by = crate::state::earliest_recheck(cons.recheck_by, e.lock_recheck_by);
     Placement {
         resources,
         nodes,

@@ -54,10 +54,10 @@ pub fn set_applies(set: &NvSet, ctx: &RuleCtx<'_>, refs: &IdRefs<'_>) -> bool {
     }
     let outcome = eval_rules(&set.rules, &c, refs);
     if let (Some(cell), Some(t)) = (ctx.next_change, outcome.next_change) {
-        let t = t.epoch_seconds();
-        if cell.get() == 0 || t < cell.get() {
-            cell.set(t);
-        }
+        cell.set(crate::state::earliest_recheck(
+            cell.get(),
+            t.epoch_seconds(),
+        ));
     }
     outcome.passed
 }
