@@ -22,12 +22,18 @@ fn seeds(base: u64, count: u64) {
     }
 }
 
+/// A run with no random faults and no failing operations (scripted events only).
+fn without_faults(seed: u64) -> Options {
+    let mut o = Options::new(seed);
+    o.fault_every_ms = 0;
+    o.op_fail_percent = 0;
+    o
+}
+
 #[test]
 fn no_faults_everything_starts() {
     for seed in 0..5 {
-        let mut o = Options::new(seed);
-        o.fault_every_ms = 0;
-        o.op_fail_percent = 0;
+        let o = without_faults(seed);
         let r = run(o).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.fenced, 0, "{r:?}");
     }
@@ -87,9 +93,7 @@ fn failure_timeout_cib(extra_options: &str) -> String {
 
 /// ip dies on n1 at 20 s, with no other fault; the run lasts 120 s.
 fn failure_timeout_run(cib: String) -> Vec<(u64, u32)> {
-    let mut o = Options::new(7);
-    o.fault_every_ms = 0;
-    o.op_fail_percent = 0;
+    let mut o = without_faults(7);
     o.chaos_ms = 120_000;
     o.cleanup = false;
     o.cib = cib;
@@ -173,9 +177,7 @@ fn replay() {
 #[test]
 fn a_node_shutting_down_moves_its_resources_and_is_not_fenced() {
     // ip prefers n1 (the failure-timeout CIB); n1 is asked to stop at 20 s.
-    let mut o = Options::new(11);
-    o.fault_every_ms = 0;
-    o.op_fail_percent = 0;
+    let mut o = without_faults(11);
     o.chaos_ms = 40_000;
     o.cib = failure_timeout_cib("");
     o.shutdowns = vec![(20_000, 1)];
@@ -259,9 +261,7 @@ fn split_run(policy: &str) -> controller::sim::Report {
       <rsc_location id="ip-prefers-n3" rsc="ip" node="n3" score="100"/>"#,
         );
     assert!(cib.contains(&format!(r#"value="{policy}""#)) && cib.contains("ip-prefers-n3"));
-    let mut o = Options::new(21);
-    o.fault_every_ms = 0;
-    o.op_fail_percent = 0;
+    let mut o = without_faults(21);
     o.chaos_ms = 60_000;
     o.cleanup = false;
     // Without fencing both sides run ip while they are apart.
